@@ -1,0 +1,136 @@
+"""
+### textlake_ingest: raw web-page text files → clean, segmented, validated Parquet
+
+Picks up new raw `.txt` / `.txt.gz` files under **input**, and publishes five
+Hive-partitioned Parquet datasets under **output** (`<output>/<dataset>/ingest_date=…/`):
+
+| dataset | one row per |
+|---|---|
+| `documents` | kept document: title, published date, language, cleaned body, counts |
+| `segments` | title, paragraph, sentence (with offsets into `body`) and comment |
+| `comments` | reader comment, with author and reply depth |
+| `files` | input file seen: the ledger, with status and reason |
+| `quarantine` | anything refused by decoding, cleaning or validation, with the reason |
+
+**Flow.** `plan` discovers files and skips content the ledger already holds →
+`process_shard` (mapped, one task per shard of about `shard_target_mb`, each using a
+process pool) decodes, cleans, segments and enriches → `validate` runs the Great
+Expectations suites in `include/gx/` (row failures go to quarantine, batch failures
+stop the run) → `publish` swaps the new files in atomically and emits one Asset event
+per dataset with its row counts.
+
+Rerunning is safe: nothing already in the ledger is processed or published twice.
+Every parameter of the trigger form is documented below it; the defaults live in
+`include/config/textlake.yaml`. See the README for the data dictionary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from textlake.config import ConfigError, PipelineConfig
+
+DEFAULTS = PipelineConfig.from_overrides()
+DATASETS = ("documents", "segments", "comments", "files", "quarantine")
+ASSETS = {name: Asset(name=f"textlake_{name}", uri=f"file://{DEFAULTS.output}/{name}", group="textlake") for name in DATASETS}
+
+PARAMS = {
+    "input": Param(DEFAULTS.input, type="string", minLength=1, title="Input location",
+                   description="Folder or fsspec URI (file://, s3://…) holding the raw .txt / .txt.gz files; searched recursively."),
+    "output": Param(DEFAULTS.output, type="string", minLength=1, title="Output location",
+                    description="Folder receiving the datasets: <output>/<dataset>/ingest_date=YYYY-MM-DD/…"),
+    "patterns": Param(list(DEFAULTS.patterns), type="array", items={"type": "string"}, minItems=1, title="File patterns",
+                      description="Glob patterns below the input; ** spans folders."),
+    "shard_target_mb": Param(DEFAULTS.shard_target_mb, type="number", minimum=1, maximum=4096, title="Shard size (MB)",
+                             description="Input bytes per mapped shard task."),
+    "max_shards": Param(DEFAULTS.max_shards, type="integer", minimum=1, maximum=1024, title="Maximum shards",
+                        description="Upper bound on mapped shard tasks; shards grow when the input is larger."),
+    "workers": Param(DEFAULTS.workers, type="integer", minimum=0, maximum=256, title="Processes per shard",
+                     description="Worker processes inside each shard task; 0 uses every core of the worker."),
+    "min_body_chars": Param(DEFAULTS.min_body_chars, type="integer", minimum=0, title="Minimum body length",
+                            description="Documents with less main text after cleaning go to quarantine."),
+    "source_from": Param(DEFAULTS.source_from, type="string", enum=["auto", "path", "text"], title="Source from",
+                         description="path: first folder below the input; text: the page's own naming (\"Support X\", \"© X\"); auto: path, else text."),
+    "debug_trace": Param(DEFAULTS.debug_trace, type="boolean", title="Debug trace",
+                         description="Write every dropped line with its reason code to <output>/_debug/<run>/."),
+}
+
+
+def run_config() -> PipelineConfig:
+    """The run's configuration; a bad one fails the task at once, since retrying cannot mend it."""
+    context = get_current_context()
+    unknown = sorted(set((context["dag_run"].conf or {})) - set(PARAMS))
+    if unknown:
+        raise AirflowFailException(f"unknown parameter(s) {unknown}; the form accepts {sorted(PARAMS)}")
+    try:
+        return PipelineConfig.from_overrides({key: context["params"][key] for key in PARAMS})
+    except ConfigError as exc:
+        raise AirflowFailException(f"invalid configuration: {exc}") from None
+
+
+@dag(
+    dag_id="textlake_ingest",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    params=PARAMS,
+    tags=["textlake", "ingest"],
+    default_args={
+        "owner": "data-platform",
+        "retries": 2,
+        "retry_delay": dt.timedelta(seconds=30),
+        "retry_exponential_backoff": True,
+        "execution_timeout": dt.timedelta(hours=2),
+    },
+)
+def textlake_ingest():
+    @task
+    def plan() -> list[str]:
+        """Discover input, settle known content; returns one manifest path per shard."""
+        from textlake import pipeline
+
+        context = get_current_context()
+        run_after = context["dag_run"].run_after  # never logical_date: it is None for UI runs
+        run = pipeline.plan(run_config(), context["run_id"], run_after.astimezone(dt.timezone.utc))
+        print(f"planned {run['counts']}")
+        return run["manifests"]
+
+    @task(map_index_template="{{ shard_label }}")
+    def process_shard(manifest: str) -> dict:
+        """Decode, clean, segment and enrich one shard into staging."""
+        from pathlib import Path
+
+        from textlake import pipeline
+
+        get_current_context()["shard_label"] = Path(manifest).stem
+        return pipeline.run_shard(run_config(), manifest)
+
+    @task(trigger_rule="none_failed")
+    def validate(shards: list) -> dict:
+        """Great Expectations on the staged run; batch-level failures fail this task."""
+        from textlake import pipeline
+
+        return pipeline.validate(run_config(), get_current_context()["run_id"])
+
+    @task(outlets=list(ASSETS.values()), trigger_rule="none_failed")
+    def publish(report: dict) -> dict:
+        """Atomic publish; one Asset event per dataset with its row counts."""
+        from textlake import pipeline
+
+        context = get_current_context()
+        counts = pipeline.publish(run_config(), context["run_id"])
+        for name, asset in ASSETS.items():
+            context["outlet_events"][asset].extra = {"run_id": context["run_id"], **counts.get(name, {"rows": 0})}
+        return counts
+
+    manifests = plan()
+    publish(validate(process_shard.expand(manifest=manifests)))
+
+
+textlake_ingest()

@@ -1,0 +1,5 @@
+import sys
+
+from textlake.cli import main
+
+sys.exit(main())

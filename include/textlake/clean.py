@@ -1,0 +1,242 @@
+"""Line-level evidence for separating a page's main text from its leftovers.
+
+Raw page text mixes the article with menus, widgets and footers.  Every decision
+here looks at one line (plus, for repetition, other lines of the page or other
+documents of the same source) and answers keep/drop with a short reason code, in
+the style of datatrove filters, so that every dropped line can be explained.
+
+Rules are generic web-page shapes (separator-joined menus, bullet lists, money
+amounts, UI vocabulary every site uses); there are no per-site rules.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+__all__ = [
+    "LineInfo",
+    "SourceProfile",
+    "analyse_line",
+    "headline_case",
+    "boilerplate_reason",
+    "is_author_line",
+    "is_comment_marker",
+    "is_prose",
+    "line_key",
+]
+
+_WS_RE = re.compile(r"\s+")
+_DIGIT_RE = re.compile(r"\d+")
+_EDGE_RE = re.compile(r"^[\W_]+|[\W_]+$")
+_KEY_MAX = 160
+
+
+def line_key(line: str) -> str:
+    """Key under which the same boilerplate line matches across documents.
+
+    Dates, counters and prices change from page to page while the widget around
+    them does not, so every run of digits collapses to one 0 ("12 comments" and
+    "3 comments" share a key); bullets, case and edge punctuation are
+    presentation, not identity.
+    """
+    key = _WS_RE.sub(" ", line).strip().casefold()
+    key = _EDGE_RE.sub("", _DIGIT_RE.sub("0", key))
+    return key[:_KEY_MAX]
+
+
+class SourceProfile:
+    """How often each line key occurs across the documents of one source.
+
+    Menus, footers and widgets repeat on every page of a site while article text
+    does not; counting each key once per document makes the share of documents a
+    direct measure of "this line is the site's template".
+    """
+
+    _PRUNE_AT = 200_000
+
+    def __init__(self) -> None:
+        self.n_docs = 0
+        self.doc_freq: Counter[str] = Counter()
+
+    def observe(self, text: str) -> None:
+        keys = {line_key(ln) for ln in text.split("\n")}
+        keys.discard("")
+        self.n_docs += 1
+        self.doc_freq.update(keys)
+        if len(self.doc_freq) > self._PRUNE_AT:
+            # Keys seen once can never become template on their own; forgetting them
+            # bounds memory for huge sources at the cost of a slightly late start.
+            self.doc_freq = Counter({k: c for k, c in self.doc_freq.items() if c > 1})
+
+    def template(self, min_docs: int = 3, min_share: float = 0.5) -> frozenset[str]:
+        """Keys frequent enough to be the source's page template.
+
+        ``min_docs`` is floored at 2 so a single document can never declare its own
+        lines boilerplate, however small the source is.
+        """
+        floor = max(2, min_docs, int(min_share * self.n_docs + 0.999999))
+        return frozenset(k for k, c in self.doc_freq.items() if c >= floor)
+
+    def merge(self, other: SourceProfile) -> None:
+        self.n_docs += other.n_docs
+        self.doc_freq.update(other.doc_freq)
+
+    def to_dict(self) -> dict:
+        return {"n_docs": self.n_docs, "doc_freq": dict(self.doc_freq)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SourceProfile:
+        prof = cls()
+        prof.n_docs = int(d.get("n_docs", 0))
+        prof.doc_freq = Counter({str(k): int(v) for k, v in (d.get("doc_freq") or {}).items()})
+        return prof
+
+
+# --------------------------------------------------------------------------- line features
+
+_BULLET_RE = re.compile(r"^(?:[*•·◦▪►»+\-–]|o(?=\s)|\d{1,2}[.)])\s+")
+_SENT_END_RE = re.compile(r"[.!?…。！？][\"”’)\]」』]?$")
+# Scripts written without spaces: about two characters carry what a word does in English.
+_UNSPACED_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
+
+
+@dataclass(slots=True)
+class LineInfo:
+    """Cheap per-line features, computed once and shared by all rules."""
+
+    text: str          # stripped, bullet removed
+    indent: int
+    bullet: bool
+    n_words: int
+    n_chars: int
+    ends_sentence: bool
+
+
+def analyse_line(raw: str) -> LineInfo:
+    stripped = raw.lstrip()
+    indent = len(raw) - len(stripped)
+    stripped = stripped.rstrip()
+    m = _BULLET_RE.match(stripped)
+    text = stripped[m.end():] if m else stripped
+    return LineInfo(
+        text=text,
+        indent=indent,
+        bullet=m is not None,
+        n_words=len(text.split()) + (0 if text.isascii() else len(_UNSPACED_RE.findall(text)) // 2),
+        n_chars=len(text),
+        ends_sentence=bool(_SENT_END_RE.search(text)),
+    )
+
+
+def is_prose(info: LineInfo) -> bool:
+    """A line that reads like running text rather than a label or a link.
+
+    Sentences carry punctuation and enough words; link texts and labels are short
+    and unpunctuated.  Language-neutral on purpose (pages come in many languages).
+    """
+    if info.ends_sentence:
+        return info.n_words >= 12 or info.n_words >= 6 and not info.bullet
+    if info.n_words < 12 or headline_case(info.text) > 0.6:
+        return False
+    return "," in info.text or info.n_words >= 30
+
+
+def headline_case(text: str) -> float:
+    """Share of words starting upper-case (or non-letter): near 1 for Title Case headlines and menus."""
+    words = text.split()
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha()) / len(words)
+
+
+# --------------------------------------------------------------------------- boilerplate rules
+
+# Each entry: (reason, pattern, max words of a line the pattern may condemn).  The
+# word cap keeps vocabulary rules from killing real sentences that mention the word.
+_MONEY = r"[$€£¥]"
+_RULES: tuple[tuple[str, re.Pattern[str], int], ...] = (
+    ("donation_widget", re.compile(
+        rf"^(?:{_MONEY}\s*[\d.,]+|[\d.,]+\s*{_MONEY})(?:\s*(?:/|of)\s*(?:{_MONEY}\s*[\d.,]+|[\d.,]+\s*{_MONEY}))?$"
+        r"|\b(?:donat(?:e|ion|ions)|^support (?:us|our|\S+(?: \S+)?)$|consider (?:helping|supporting)|help(?:ing)? us\b"
+        r"|patreon|paypal|buy me a coffee|become a (?:patron|member|supporter))", re.I), 10),
+    ("comment_ui", re.compile(
+        r"\b(?:notify of|newest|oldest|most voted|inline feedbacks?|view all comments|(?:leave|post|add|write|submit)"
+        r" (?:a|your|new)? ?(?:comment|reply|response)|comments? (?:are|is) closed|please comment|thoughts\W+please"
+        r"|\d+ (?:comments?|repl(?:y|ies)|responses?)\b|(?:read|show|load|view) (?:more|all|\d+)? ?(?:comments|replies)"
+        r"|report abuse|comment policy|reply\s*$|^comments?\s*(?:\(\d+\))?$|^replies\s*$|log ?in to (?:comment|reply)"
+        r"|talkback|have your say|discussion)\b", re.I), 8),
+    ("share_widget", re.compile(
+        r"\b(?:share|tweet|facebook|twitter|linkedin|pinterest|whatsapp|reddit|digg|del\.icio\.us|stumbleupon"
+        r"|e-?mail (?:this|to a friend)|print (?:this|article|page)|bookmark|permalink|telegram|vkontakte|instagram"
+        r"|youtube|follow us|like us)\b|^print$|^e-?mail$|^save$", re.I), 5),
+    ("caption", re.compile(
+        r"\b(?:photo|image|picture|source|credit|courtesy|file photo)\s*:|\((?:photo|image|ap|reuters|getty|afp)\b"
+        r"|\bclick (?:to|here to) (?:see|enlarge|view|zoom)|\b(?:photo|picture|image)s? (?:by|courtesy|credit)"
+        r"|getty images|\bap photo\b", re.I), 25),
+    ("subscribe_widget", re.compile(
+        r"\b(?:subscribe|subscription|newsletter|sign ?up|rss|feeds?|alerts?|unsubscribe|mailing list)\b", re.I), 10),
+    ("cookie_notice", re.compile(
+        r"\b(?:cookies?|privacy (?:policy|notice|statement|settings)|terms (?:of|and) (?:use|service|conditions)"
+        r"|gdpr|consent)\b", re.I), 40),
+    ("copyright", re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b", re.I), 40),
+    ("login", re.compile(
+        r"\b(?:log ?in|log ?out|sign ?in|sign ?out|register|my account|password|username|forgot)\b", re.I), 6),
+    ("reading_time", re.compile(r"^\d+\s*(?:min(?:ute)?s?|mins?)\.?\s*read\b", re.I), 5),
+    ("advert", re.compile(r"^(?:advertisement|advertising|sponsored|ad|ads by \w+|promoted|\w+ ad)$", re.I), 4),
+    ("navigation", re.compile(
+        r"^(?:home|back to top|top|next|previous|prev|more|menu|search|skip to (?:main )?content|go|close|print"
+        r"|go to top|main menu|navigation|sitemap|site map|contact us|about us|faq|help|read more|continue reading"
+        r"|click here|more\W*|related (?:articles|stories|posts|links|content)|see also|you may also like"
+        r"|recommended|most popular|most read|trending|tags?|categories|archives?)\s*(?:»|›|>+|:)?$", re.I), 4),
+    ("code", re.compile(
+        r"[;=)]\s*\{|^\s*\}|\);\s*$|\bfunction\s*\(|\bvar \w+\s*=|document\.write|javascript:|\$\(|<\w+[^>]*>"), 400),
+)
+
+_SEPARATORS_RE = re.compile(r"\s*(?:\||»|›|·|•|::|/)\s*")
+_TEASER_RE = re.compile(r"(?:\[(?:…|\.\.\.)\]|(?:read|continue) (?:more|reading)\W*)$", re.I)
+
+
+def boilerplate_reason(info: LineInfo) -> str | None:
+    """Reason code if the line is page furniture on its own, else None."""
+    text = info.text
+    if not text:
+        return None
+    if not info.ends_sentence or info.n_words <= 12:
+        parts = [p for p in _SEPARATORS_RE.split(text) if p]
+        if len(parts) >= 3 and info.n_words <= 4 * len(parts):
+            return "nav_menu"
+    for reason, pattern, max_words in _RULES:
+        if info.n_words <= max_words and pattern.search(text):
+            return reason
+    if _TEASER_RE.search(text):
+        return "teaser"
+    return None
+
+
+# --------------------------------------------------------------------------- comments
+
+_COMMENT_MARKER_RE = re.compile(
+    r"^(?:\d+\s+)?(?:comments?|reader comments|responses?|replies|discussion|talkback)\b(?:\s*\(\d+\))?\W*$"
+    r"|\b(?:notify of|view all comments|inline feedbacks|leave a (?:reply|comment)|post a comment"
+    r"|add (?:a|your) comment|\d+ (?:comments?|responses?|replies)\b|comments (?:so far|to this entry)"
+    r"|what do you think\??$|have your say|join the discussion)", re.I)
+
+
+def is_comment_marker(info: LineInfo) -> bool:
+    """A heading or widget that opens the reader-comment section."""
+    return info.n_words <= 8 and bool(_COMMENT_MARKER_RE.search(info.text))
+
+
+_NAME_RE = re.compile(r"^[\w][\w'’.\- ]*$")
+_ABBREV_END_RE = re.compile(r"(?:\b(?:Jr|Sr|Dr|St|Esq)|\b[A-Z])\.$")
+
+
+def is_author_line(info: LineInfo) -> bool:
+    """A commenter's handle: one to five name-like words and no sentence punctuation."""
+    if not (1 <= info.n_words <= 5 and info.n_chars <= 40):
+        return False
+    text = info.text
+    if info.ends_sentence and not _ABBREV_END_RE.search(text):
+        return False
+    return bool(_NAME_RE.match(text))

@@ -1,0 +1,57 @@
+"""`python -m textlake run --input PATH --output PATH`: the pipeline without Airflow.
+
+Same configuration keys as the DAG's trigger form, same core functions, a progress
+bar, and a JSON summary (plan, validation, published row counts per dataset and
+ledger status) on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from textlake.config import ConfigError, PipelineConfig
+from textlake.pipeline import dataset_counts, run_pipeline
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="textlake", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="ingest new raw text files and publish the datasets")
+    run.add_argument("--input", help="folder or fsspec URI holding raw .txt / .txt.gz files")
+    run.add_argument("--output", help="folder receiving the Parquet datasets")
+    run.add_argument("--pattern", dest="patterns", action="append", help="glob below the input (repeatable)")
+    run.add_argument("--workers", type=int, help="processes per shard (0 = every core)")
+    run.add_argument("--shard-target-mb", type=float, dest="shard_target_mb")
+    run.add_argument("--source-from", choices=["auto", "path", "text"], dest="source_from")
+    run.add_argument("--debug-trace", action="store_true", default=None, dest="debug_trace",
+                     help="write every dropped line with its reason code to <output>/_debug/<run>/")
+    run.add_argument("--config", help="YAML with defaults (default: include/config/textlake.yaml)")
+    run.add_argument("--run-id", help="name of the run (default: cli__<UTC timestamp>)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    summary = commands.add_parser("summary", help="rows per published dataset and files per ledger status")
+    summary.add_argument("--output", help="the datasets' folder (default: the configured output)")
+    summary.add_argument("--config", help="YAML with defaults (default: include/config/textlake.yaml)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides = {k: v for k, v in vars(args).items()
+                 if k in ("input", "output", "patterns", "workers", "shard_target_mb", "source_from", "debug_trace")}
+    try:
+        config = PipelineConfig.from_overrides(overrides, path=args.config)
+    except (ConfigError, FileNotFoundError) as exc:
+        print(f"textlake: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "summary":
+        result = dataset_counts(config.output)
+    else:
+        result = run_pipeline(config, run_id=args.run_id, progress_bar=not args.no_progress)
+    print(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

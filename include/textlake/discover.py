@@ -1,0 +1,212 @@
+"""Find input files, account for every one of them, and plan shards by bytes.
+
+Each matching file ends in exactly one of three places: a shard (new content), the
+ledger as a duplicate of content already ingested, or the ledger as rejected
+(a link, an unreadable or oversized file). Files whose (path, content) pair the
+ledger already holds are skipped, so a rerun adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+
+from textlake.schema import DUPLICATE, PUBLISHED, REJECTED
+
+_HASH_CHUNK = 1 << 20
+
+
+@dataclasses.dataclass(frozen=True)
+class InputFile:
+    uri: str  # as recorded in the ledger's `source_uri`
+    relative: str  # path below the input root, POSIX separators
+    size: int
+    content_sha256: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class LedgerEntry:
+    """One row of the `files` dataset; provisional until the run publishes it."""
+
+    source_uri: str
+    size_bytes: int
+    content_sha256: str | None
+    status: str
+    reason: str | None
+    doc_id: str | None
+
+
+@dataclasses.dataclass
+class Plan:
+    shards: list[list[InputFile]]
+    accounted: list[LedgerEntry]  # duplicates and rejections settled at discovery
+    discovered: int
+    skipped_known: int  # already in the ledger with the same content
+
+
+def pattern_regex(patterns: Iterable[str]) -> re.Pattern[str]:
+    """Glob patterns (`**/` spans folders, `*` stays within one) as one anchored regex."""
+    parts = []
+    for pattern in patterns:
+        out, i = [], 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                out.append("(?:.*/)?")
+                i += 3
+            elif pattern.startswith("**", i):
+                out.append(".*")
+                i += 2
+            elif pattern[i] == "*":
+                out.append("[^/]*")
+                i += 1
+            elif pattern[i] == "?":
+                out.append("[^/]")
+                i += 1
+            else:
+                out.append(re.escape(pattern[i]))
+                i += 1
+        parts.append("".join(out))
+    return re.compile("^(?:" + "|".join(parts) + ")$")
+
+
+def list_inputs(root: str, patterns: Iterable[str], exclude: str | None = None) -> tuple[list[InputFile], list[LedgerEntry]]:
+    """Matching files under `root` (sorted), and the links found, rejected unfollowed."""
+    matcher = pattern_regex(patterns)
+    fs, base = fsspec.core.url_to_fs(root)
+    if isinstance(fs, LocalFileSystem):
+        return _list_local(Path(base), matcher, Path(exclude) if exclude and "://" not in exclude else None)
+    files = []
+    for path, info in sorted(fs.find(base, detail=True).items()):
+        relative = path[len(base.rstrip("/")) + 1 :]
+        if info.get("type") == "file" and matcher.match(relative):
+            files.append(InputFile(uri=fs.unstrip_protocol(path), relative=relative, size=int(info.get("size") or 0)))
+    return files, []
+
+
+def _list_local(base: Path, matcher: re.Pattern[str], exclude: Path | None) -> tuple[list[InputFile], list[LedgerEntry]]:
+    if not base.is_dir():
+        raise FileNotFoundError(f"input folder does not exist: {base}")
+    base = base.resolve()
+    files: list[InputFile] = []
+    links: list[LedgerEntry] = []
+    for folder, dirnames, filenames in os.walk(base, followlinks=False):
+        here = Path(folder)
+        if exclude is not None and (here == exclude or exclude in here.parents):
+            dirnames[:] = []
+            continue
+        dirnames.sort()
+        for name in [*filenames, *(d for d in dirnames if (here / d).is_symlink())]:
+            path = here / name
+            relative = path.relative_to(base).as_posix()
+            if not matcher.match(relative) and not path.is_symlink():
+                continue
+            if path.is_symlink():
+                if matcher.match(relative):
+                    target = Path(os.path.realpath(path))
+                    where = "inside" if base in target.parents else "outside"
+                    links.append(LedgerEntry(str(path), 0, None, REJECTED, f"symbolic link to {where} the input root: links are never followed", None))
+                continue
+            files.append(InputFile(uri=str(path), relative=relative, size=path.stat().st_size))
+    files.sort(key=lambda f: f.relative)
+    return files, links
+
+
+def sha256_of(uri: str) -> str:
+    digest = hashlib.sha256()
+    with fsspec.open(uri, "rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def plan_run(
+    files: list[InputFile],
+    known: dict[str, tuple[str, str | None, str | None]],
+    seen: set[tuple[str, str]],
+    shard_target_bytes: int,
+    max_shards: int,
+    max_file_bytes: int,
+    threads: int = 8,
+) -> Plan:
+    """Hash, settle duplicates and oversize files, cut the rest into byte-balanced shards.
+
+    `known` maps content hashes already in the ledger to (status, doc_id, source_uri);
+    `seen` holds (source_uri, content hash) pairs the ledger already accounts for.
+    """
+    accounted: list[LedgerEntry] = []
+    small = [f for f in files if f.size <= max_file_bytes]
+    for f in files:
+        if f.size > max_file_bytes:
+            accounted.append(LedgerEntry(f.uri, f.size, None, REJECTED, f"file of {f.size} bytes exceeds max_file_mb ({max_file_bytes} bytes)", None))
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        hashed = list(pool.map(_hash_or_error, small))
+    fresh: list[InputFile] = []
+    first_in_run: dict[str, InputFile] = {}
+    skipped = 0
+    for f, (digest, error) in zip(small, hashed):
+        if error:
+            accounted.append(LedgerEntry(f.uri, f.size, None, REJECTED, f"unreadable: {error}", None))
+            continue
+        if (f.uri, digest) in seen:
+            skipped += 1
+            continue
+        if digest in known:
+            status, doc_id, original = known[digest]
+            if status == PUBLISHED:
+                accounted.append(LedgerEntry(f.uri, f.size, digest, DUPLICATE, f"same content as {original}, already published", doc_id))
+            else:
+                accounted.append(LedgerEntry(f.uri, f.size, digest, status, f"same content as {original}, {status} earlier", doc_id))
+            continue
+        if f.size and digest in first_in_run:
+            original = first_in_run[digest]
+            accounted.append(LedgerEntry(f.uri, f.size, digest, DUPLICATE, f"same content as {original.uri} in this run", None))
+            continue
+        first_in_run[digest] = f
+        fresh.append(dataclasses.replace(f, content_sha256=digest))
+    return Plan(shards=cut_shards(fresh, shard_target_bytes, max_shards), accounted=accounted, discovered=len(files), skipped_known=skipped)
+
+
+def _hash_or_error(f: InputFile) -> tuple[str, str | None]:
+    try:
+        return sha256_of(f.uri), None
+    except OSError as exc:
+        return "", f"{type(exc).__name__}: {exc}"
+
+
+def cut_shards(files: list[InputFile], target_bytes: int, max_shards: int) -> list[list[InputFile]]:
+    """Contiguous runs of the path-sorted files (a source's files stay together) of about `target_bytes`."""
+    if not files:
+        return []
+    total = sum(f.size for f in files)
+    target = max(target_bytes, -(-total // max_shards))
+    shards: list[list[InputFile]] = [[]]
+    filled = 0
+    for f in files:
+        if shards[-1] and filled + f.size > target:
+            shards.append([])
+            filled = 0
+        shards[-1].append(f)
+        filled += f.size
+    return shards
+
+
+def iter_chunks(files: list[InputFile], max_files: int, max_bytes: int) -> Iterator[list[InputFile]]:
+    """Work units for the process pool: small enough to balance, large enough to amortise IPC."""
+    chunk: list[InputFile] = []
+    filled = 0
+    for f in files:
+        if chunk and (len(chunk) >= max_files or filled + f.size > max_bytes):
+            yield chunk
+            chunk, filled = [], 0
+        chunk.append(f)
+        filled += f.size
+    if chunk:
+        yield chunk

@@ -1,0 +1,164 @@
+"""The run, top to bottom: plan → process shards → validate → publish.
+
+The Airflow DAG maps `process_shard` over the planned shards; the CLI calls the
+same four functions in a loop. Everything a later step needs travels as small
+JSON-able dicts and files under `<output>/_staging/<run>/`, so any step can be
+retried on another worker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+
+from textlake import schema
+from textlake.clean import SourceProfile
+from textlake.config import PipelineConfig
+from textlake.discover import InputFile, list_inputs, plan_run
+from textlake.enrich import source_slug
+from textlake.publish import publish_lock, publish_run, read_ledger, write_parquet
+from textlake.shard import RunContext, process_shard
+from textlake.validate import ValidationReport, raise_on_batch_failure, validate_staged
+
+
+def run_token(run_id: str) -> str:
+    """A file-name-safe form of an Airflow run id, stable across retries."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", run_id).strip("-")[:120]
+
+
+def staging_dir(config: PipelineConfig, run_id: str) -> Path:
+    return Path(config.output) / "_staging" / run_token(run_id)
+
+
+def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
+    """Discover, settle what needs no processing, and write one manifest per shard."""
+    token = run_token(run_id)
+    stage = staging_dir(config, run_id)
+    files, links = list_inputs(config.input, config.patterns, exclude=config.output)
+    ledger = read_ledger(config.output, exclude_run=token)
+    result = plan_run(files, ledger.by_hash, ledger.seen, int(config.shard_target_mb * 1e6), config.max_shards,
+                      int(config.max_file_mb * 1e6))
+    accounted = [*links, *result.accounted]
+    if stage.exists():
+        shutil.rmtree(stage)
+    (stage / "manifests").mkdir(parents=True)
+    stamp = {"run_id": token, "ingested_at": ingested_at}
+    rows = [{**dataclasses.asdict(e), **stamp} for e in accounted]
+    write_parquet(pa.Table.from_pylist(rows, schema=schema.FILES), stage / "accounted.parquet")
+    manifests = []
+    for n, shard in enumerate(result.shards):
+        path = stage / "manifests" / f"shard-{n:05d}.json"
+        path.write_text(json.dumps([dataclasses.asdict(f) for f in shard]))
+        manifests.append(str(path))
+    counts = {"discovered": len(files) + len(links), "skipped_known": result.skipped_known,
+              "settled_at_discovery": len(accounted), "to_process": sum(len(s) for s in result.shards),
+              "shards": len(result.shards)}
+    run = {"run_id": token, "ingested_at": ingested_at.isoformat(), "staging": str(stage),
+           "manifests": manifests, "counts": counts}
+    (stage / "run.json").write_text(json.dumps(run, indent=2))
+    return run
+
+
+def load_run(config: PipelineConfig, run_id: str) -> dict:
+    """The planned run, found from the run id alone, so tasks pass only paths between them."""
+    path = staging_dir(config, run_id) / "run.json"
+    if not path.exists():
+        raise FileNotFoundError(f"run {run_id!r} has no plan at {path}: run the plan step first")
+    return json.loads(path.read_text())
+
+
+def load_profiles(config: PipelineConfig) -> dict[str, SourceProfile]:
+    folder = Path(config.output) / "_state" / "profiles"
+    profiles = {}
+    for path in folder.glob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        profiles[data["source"]] = SourceProfile.from_dict(data["profile"])
+    return profiles
+
+
+def run_shard(config: PipelineConfig, manifest: str, progress: Callable[[int], None] | None = None) -> dict:
+    """Process one planned shard into `<staging>/shards/<name>/`."""
+    run = json.loads((Path(manifest).parents[1] / "run.json").read_text())
+    files = [InputFile(**f) for f in json.loads(Path(manifest).read_text())]
+    ctx = RunContext(run_id=run["run_id"], ingested_at=dt.datetime.fromisoformat(run["ingested_at"]), config=config)
+    shard_dir = Path(run["staging"]) / "shards" / Path(manifest).stem
+    result = process_shard(files, str(shard_dir), ctx, load_profiles(config), progress)
+    (shard_dir / "profiles.json").write_text(json.dumps(result.profiles))
+    return result.as_dict()
+
+
+def validate(config: PipelineConfig, run_id: str) -> dict:
+    """Great Expectations over the staged run; batch-level failures raise."""
+    run = load_run(config, run_id)
+    staged = any(Path(run["staging"]).glob("shards/*/documents"))
+    report = validate_staged(run["staging"]) if staged else ValidationReport({}, [], {}, "")
+    (Path(run["staging"]) / "validation.json").write_text(json.dumps(report.as_dict(), indent=2))
+    raise_on_batch_failure(report)
+    return report.as_dict()
+
+
+def publish(config: PipelineConfig, run_id: str) -> dict:
+    """Atomically publish the staged run, keep the source profiles, drop the staging."""
+    run = load_run(config, run_id)
+    report = ValidationReport(**json.loads((Path(run["staging"]) / "validation.json").read_text()))
+    ingest_date = dt.datetime.fromisoformat(run["ingested_at"]).date().isoformat()
+    counts = publish_run(config.output, run["staging"], run["run_id"], ingest_date, report.quarantined)
+    remember_profiles(config, Path(run["staging"]))
+    shutil.rmtree(run["staging"])
+    return counts
+
+
+def remember_profiles(config: PipelineConfig, stage: Path) -> None:
+    """Fold what the run learned about each source's template into its lasting profile."""
+    folder = Path(config.output) / "_state" / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    with publish_lock(config.output):
+        known = load_profiles(config)
+        for learned_file in stage.glob("shards/*/profiles.json"):
+            for source, data in json.loads(learned_file.read_text()).items():
+                known.setdefault(source, SourceProfile()).merge(SourceProfile.from_dict(data))
+        for source, profile in known.items():
+            target = folder / f"{source_slug(source)}.json"
+            tmp = target.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"source": source, "profile": profile.to_dict()}), encoding="utf-8")
+            tmp.replace(target)
+
+
+def run_pipeline(config: PipelineConfig, run_id: str | None = None, progress_bar: bool = True) -> dict:
+    """The whole run in one process (the CLI); the DAG runs the same steps as tasks."""
+    now = dt.datetime.now(dt.timezone.utc)
+    run = plan(config, run_id or f"cli__{now:%Y%m%dT%H%M%S}", now)
+    bar = None
+    if progress_bar:
+        from tqdm import tqdm
+
+        bar = tqdm(total=run["counts"]["to_process"], unit="file", desc="textlake")
+    for manifest in run["manifests"]:
+        run_shard(config, manifest, bar.update if bar else None)
+    if bar:
+        bar.close()
+    report = validate(config, run["run_id"])
+    counts = publish(config, run["run_id"])
+    return {"run_id": run["run_id"], "plan": run["counts"], "validation": report, "published": counts}
+
+
+def dataset_counts(output: str) -> dict:
+    """Rows per published dataset and files per ledger status: what a run left behind."""
+    import pyarrow.dataset as ds
+
+    counts: dict = {}
+    for name in schema.DATASETS:
+        root = Path(output) / name
+        counts[name] = ds.dataset(root, format="parquet", partitioning="hive").count_rows() if root.exists() else 0
+    ledger = Path(output) / "files"
+    if ledger.exists():
+        statuses = ds.dataset(ledger, format="parquet", partitioning="hive").to_table(columns=["status"])["status"]
+        counts["files_by_status"] = {x["values"]: x["counts"] for x in statuses.value_counts().to_pylist()}
+    return counts

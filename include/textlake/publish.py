@@ -1,0 +1,229 @@
+"""Stage 6: publish a run's staged files into the live Hive-partitioned datasets.
+
+Readers must never see half a run. Each dataset's day directory is rebuilt beside
+the live one (hardlinks to the files already there plus the run's new files) and
+swapped in with one `renameat2(RENAME_EXCHANGE)` call, so a reader lists either the
+old day or the new day. Publishing is idempotent per run id (a day that already
+holds the run's files is left alone) and serialised by a lock, which is also where
+the ledger is consulted a last time so that two overlapping runs never publish
+the same content twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import dataclasses
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from textlake import schema
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class Ledger:
+    """What the published `files` dataset already says, excluding the run being published."""
+
+    by_hash: dict[str, tuple[str, str | None, str | None]]  # sha -> (status, doc_id, source_uri)
+    seen: set[tuple[str, str]]  # (source_uri, sha) pairs accounted for
+
+
+def read_ledger(output: str, exclude_run: str | None = None) -> Ledger:
+    root = Path(output) / "files"
+    by_hash: dict[str, tuple[str, str | None, str | None]] = {}
+    seen: set[tuple[str, str]] = set()
+    if not root.exists():
+        return Ledger(by_hash, seen)
+    table = ds.dataset(root, format="parquet", partitioning="hive", schema=_with_partitions("files")).to_table(
+        columns=["source_uri", "content_sha256", "status", "doc_id", "run_id"])
+    for row in table.to_pylist():
+        if row["run_id"] == exclude_run or not row["content_sha256"]:
+            continue
+        seen.add((row["source_uri"], row["content_sha256"]))
+        current = by_hash.get(row["content_sha256"])
+        if current is None or (row["status"] == schema.PUBLISHED and current[0] != schema.PUBLISHED):
+            by_hash[row["content_sha256"]] = (row["status"], row["doc_id"], row["source_uri"])
+    return Ledger(by_hash, seen)
+
+
+def _with_partitions(dataset: str) -> pa.Schema:
+    base = schema.DATASETS[dataset]
+    for key in schema.PARTITIONS[dataset]:
+        base = base.append(pa.field(key, pa.string()))
+    return base
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """The project's one Parquet writer setting (see README, "Writer settings")."""
+    pq.write_table(
+        table,
+        path,
+        compression="zstd",
+        compression_level=3,
+        row_group_size=131_072,
+        coerce_timestamps="us",
+        allow_truncated_timestamps=False,
+    )
+
+
+@contextlib.contextmanager
+def publish_lock(output: str) -> Iterator[None]:
+    state = Path(output) / "_state"
+    state.mkdir(parents=True, exist_ok=True)
+    with open(state / "publish.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def exchange(staged: Path, live: Path) -> None:
+    """Swap two directories in one system call; a reader sees one or the other."""
+    if _libc.renameat2(_AT_FDCWD, os.fsencode(staged), _AT_FDCWD, os.fsencode(live), _RENAME_EXCHANGE) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"renameat2(RENAME_EXCHANGE) failed: {os.strerror(err)}", str(live))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def swap_in_day(staged_day: Path, live_day: Path) -> None:
+    """Make `live_day` hold its current files plus those in `staged_day`, atomically."""
+    live_day.parent.mkdir(parents=True, exist_ok=True)
+    if not live_day.exists():
+        os.rename(staged_day, live_day)
+    else:
+        for folder, _, names in os.walk(live_day):
+            target = staged_day / Path(folder).relative_to(live_day)
+            target.mkdir(parents=True, exist_ok=True)
+            for name in names:
+                if not (target / name).exists():
+                    os.link(Path(folder) / name, target / name)
+        exchange(staged_day, live_day)
+        shutil.rmtree(staged_day)  # the previous day tree: only links to files that stay live
+    _fsync_dir(live_day.parent)
+
+
+def run_already_in(live_day: Path, run_id: str) -> bool:
+    prefix = f"part-{run_id}-"
+    return live_day.exists() and any(p.name.startswith(prefix) for p in live_day.rglob("*.parquet"))
+
+
+def publish_run(output: str, staging_dir: str, run_id: str, ingest_date: str,
+                quarantined: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Publish everything staged under `staging_dir`; returns row counts per dataset.
+
+    `quarantined` maps doc ids refused by validation to the failed expectation.
+    """
+    staging = Path(staging_dir)
+    shard_dirs = sorted(p for p in (staging / "shards").iterdir() if p.is_dir()) if (staging / "shards").exists() else []
+    with publish_lock(output):
+        ledger = read_ledger(output, exclude_run=run_id)
+        files = pa.concat_tables([pq.read_table(p) for p in [staging / "accounted.parquet", *(d / "files.parquet" for d in shard_dirs)] if p.exists()])
+        quarantine = pa.concat_tables([pq.read_table(d / "quarantine.parquet") for d in shard_dirs] or [schema.QUARANTINE.empty_table()])
+        files, drop, extra_quarantine = settle(files, ledger, quarantined)
+        tree = staging / "publish"
+        if tree.exists():
+            shutil.rmtree(tree)
+        counts = {}
+        for dataset in schema.BODY_DATASETS:
+            counts[dataset] = _assemble_body(dataset, shard_dirs, tree / dataset / f"ingest_date={ingest_date}", drop, run_id)
+        quarantine = pa.concat_tables([quarantine, _quarantine_rows(shard_dirs, extra_quarantine, files)])
+        for dataset, table in (("quarantine", quarantine), ("files", files)):
+            counts[dataset] = {"rows": table.num_rows}
+            if table.num_rows:
+                day = tree / dataset / f"ingest_date={ingest_date}"
+                day.mkdir(parents=True)
+                write_parquet(table.cast(schema.DATASETS[dataset]), day / f"part-{run_id}-0.parquet")
+        counts["files"].update({status: pc.sum(pc.equal(files["status"], status)).as_py() or 0 for status in schema.STATUSES})
+        # The ledger goes last: its rows are the run's commit record.
+        for dataset in (*schema.BODY_DATASETS, "quarantine", "files"):
+            staged_day = tree / dataset / f"ingest_date={ingest_date}"
+            live_day = Path(output) / dataset / f"ingest_date={ingest_date}"
+            if staged_day.exists() and not run_already_in(live_day, run_id):
+                swap_in_day(staged_day, live_day)
+        manifest = Path(output) / "_manifests" / f"{run_id}.json"
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        manifest.write_text(json.dumps({"run_id": run_id, "ingest_date": ingest_date, "counts": counts}, indent=2))
+    return counts
+
+
+def settle(files: pa.Table, ledger: Ledger, quarantined: dict[str, str]) -> tuple[pa.Table, dict[str, str], dict[str, str]]:
+    """Final ledger statuses; returns (files, doc ids to leave out, doc ids to quarantine with reason).
+
+    A document staged by this run whose content another run published meanwhile
+    becomes a duplicate; one refused by validation becomes quarantined.
+    """
+    rows = files.to_pylist()
+    drop: dict[str, str] = {}
+    to_quarantine: dict[str, str] = {}
+    for row in rows:
+        if row["status"] != schema.PUBLISHED:
+            continue
+        known = ledger.by_hash.get(row["content_sha256"])
+        if known and known[0] == schema.PUBLISHED:
+            drop[row["doc_id"]] = "duplicate"
+            row.update(status=schema.DUPLICATE, reason=f"same content as {known[2]}, published by another run", doc_id=known[1])
+        elif row["doc_id"] in quarantined:
+            reason = f"validate: {quarantined[row['doc_id']]}"
+            row.update(status=schema.QUARANTINED, reason=reason)
+            drop[row["doc_id"]] = reason
+            to_quarantine[row["doc_id"]] = quarantined[row["doc_id"]]
+    return pa.Table.from_pylist(rows, schema=files.schema), drop, to_quarantine
+
+
+def _assemble_body(dataset: str, shard_dirs: list[Path], day: Path, drop: dict[str, str], run_id: str) -> dict[str, int]:
+    """Link the shards' staged files into one day tree, rewriting only files that lose rows."""
+    rows = 0
+    for shard in shard_dirs:
+        for path in sorted((shard / dataset).glob("source=*/*.parquet")):
+            target = day / path.parent.name / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            table = pq.read_table(path)
+            if drop:
+                mask = pc.invert(pc.is_in(table["doc_id"], pa.array(list(drop), pa.string())))
+                kept = table.filter(mask)
+                if kept.num_rows != table.num_rows:
+                    if kept.num_rows:
+                        write_parquet(kept, target)
+                    rows += kept.num_rows
+                    continue
+            os.link(path, target)
+            rows += table.num_rows
+    return {"rows": rows}
+
+
+def _quarantine_rows(shard_dirs: list[Path], refused: dict[str, str], files: pa.Table) -> pa.Table:
+    """Documents refused by validation keep their cleaned text in the quarantine dataset."""
+    if not refused:
+        return schema.QUARANTINE.empty_table()
+    wanted = pa.array(list(refused), pa.string())
+    parts = []
+    for shard in shard_dirs:
+        for path in (shard / "documents").glob("source=*/*.parquet"):
+            table = pq.read_table(path, columns=["doc_id", "source_uri", "content_sha256", "body", "run_id", "ingested_at"])
+            parts.extend(table.filter(pc.is_in(table["doc_id"], wanted)).to_pylist())
+    return pa.Table.from_pylist([
+        {"source_uri": p["source_uri"], "content_sha256": p["content_sha256"], "doc_id": p["doc_id"], "stage": "validate",
+         "reason": refused[p["doc_id"]], "text": p["body"], "run_id": p["run_id"], "ingested_at": p["ingested_at"]}
+        for p in parts], schema=schema.QUARANTINE)

@@ -1,0 +1,441 @@
+"""Split one page's text into title, date, main paragraphs and reader comments.
+
+The page arrives as plain text where every block element became a line, so the
+article has to be recovered from line shapes alone.  The approach:
+
+1. every line gets a verdict from :mod:`textlake.clean` (page furniture with a
+   reason, running prose, or a short label whose fate depends on its neighbours);
+2. the reader-comment section is cut off where a comment widget or a threaded
+   "author + indented reply" block starts;
+3. the main text is the densest run of prose (a maximum-sum segment over word
+   counts, short lines costing a little, furniture more), plus further runs
+   that are large enough on their own (multi-part articles, forum posts);
+4. the title is the headline-shaped line just above the main text, the date
+   an explicit day-month-year near it.
+
+Every input line that does not end up in the title, a paragraph or a comment
+is reported in ``dropped`` with its reason.
+"""
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+import blingfire
+
+from textlake.clean import (
+    LineInfo,
+    analyse_line,
+    boilerplate_reason,
+    headline_case,
+    is_author_line,
+    is_comment_marker,
+    is_prose,
+    line_key,
+)
+
+__all__ = ["Comment", "DroppedLine", "PageSegments", "segment_page", "sentence_spans"]
+
+
+@dataclass(frozen=True)
+class Comment:
+    author: str | None
+    text: str
+    depth: int
+
+
+@dataclass(frozen=True)
+class DroppedLine:
+    line_no: int
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PageSegments:
+    title: str | None
+    published_date: datetime.date | None
+    paragraphs: tuple[str, ...]
+    comments: tuple[Comment, ...]
+    dropped: tuple[DroppedLine, ...]
+
+
+# Cost of a line for the main-text search: prose earns its word count, labels and
+# links cost a little (a heading between paragraphs must not split the article,
+# a 40-item menu must), furniture costs more.
+_SHORT_COST = 1.5
+_FURNITURE_COST = 3.0
+_MIN_EXTRA_BLOCK = 30.0      # words a secondary prose run must earn to be kept
+_MIN_MAIN_WORDS = 50.0       # below this the page has no running text to anchor on
+_HEAD_GROUPS = 3             # label groups (bylines, dates, decks) kept above the text
+_TITLE_WINDOW = 25           # non-blank lines above the text searched for the headline
+_TITLE_BODY_WORDS = 400      # words at the text's start that a headline is checked against
+_WORD_RE = re.compile(r"\w+")
+
+_MONTHS = {m: i for i, names in enumerate((
+    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+    ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+    ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for m in names}
+_MONTH_RE = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?" \
+            r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DATE_RES = (
+    (re.compile(r"\b((?:19|20)\d\d)[-/.](\d\d?)[-/.](\d\d?)\b"), "ymd"),
+    (re.compile(rf"\b{_MONTH_RE}\s+(\d\d?)(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I), "mdy"),
+    (re.compile(rf"\b(\d\d?)(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE},?\s+((?:19|20)\d\d)\b", re.I), "dmy"),
+)
+_MONTH_YEAR_RE = re.compile(rf"^{_MONTH_RE}\s+(?:19|20)\d\d$", re.I)
+_BYLINE_RE = re.compile(r"^(?:by|posted|written|published|updated|from|reporting)\b|^\W*\d", re.I)
+_RUN_TOGETHER_RE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+_LOWER_START_RE = re.compile(r"^[a-z]")
+
+_PROSE, _SHORT, _FURNITURE, _BLANK = range(4)
+
+
+def _parse_date(text: str) -> datetime.date | None:
+    for pattern, order in _DATE_RES:
+        m = pattern.search(text)
+        if not m:
+            continue
+        a, b, c = m.groups()
+        try:
+            if order == "ymd":
+                return datetime.date(int(a), int(b), int(c))
+            if order == "mdy":
+                return datetime.date(int(c), _MONTHS[a.lower().rstrip(".")], int(b))
+            return datetime.date(int(c), _MONTHS[b.lower().rstrip(".")], int(a))
+        except (ValueError, KeyError):
+            continue
+    return None
+
+
+def _best_run(score: list[float], lo: int, hi: int) -> tuple[float, int, int]:
+    """Maximum-sum contiguous run of ``score[lo:hi]`` (Kadane), as (sum, start, end)."""
+    best, best_s, best_e = 0.0, lo, lo
+    cur, cur_s = 0.0, lo
+    for i in range(lo, hi):
+        if cur <= 0:
+            cur, cur_s = 0.0, i
+        cur += score[i]
+        if cur > best:
+            best, best_s, best_e = cur, cur_s, i + 1
+    return best, best_s, best_e
+
+
+def _main_runs(score: list[float], lo: int, hi: int) -> list[tuple[int, int]]:
+    """The densest prose run, then recursively any run on either side big enough alone."""
+    runs: list[tuple[int, int]] = []
+    stack = [(lo, hi, True)]
+    while stack:
+        a, b, first = stack.pop()
+        if b <= a:
+            continue
+        total, s, e = _best_run(score, a, b)
+        if total <= 0 or (not first and total < _MIN_EXTRA_BLOCK):
+            continue
+        runs.append((s, e))
+        stack.append((a, s, False))
+        stack.append((e, b, False))
+    return sorted(runs)
+
+
+def _find_comment_start(infos: list[LineInfo], kinds: list[int], runs: list[tuple[int, int]]) -> int:
+    """First comment widget or threaded handle below the start of the main text.
+
+    Sidebars carry "Comments" tabs and "most commented" lists above the article,
+    so a marker only counts once some main-text prose has been seen.
+    """
+    n = len(infos)
+    if not runs:
+        return n
+    first = next((i for i in range(runs[0][0], runs[0][1]) if kinds[i] == _PROSE), runs[0][0])
+    for i in range(first + 1, n):
+        if kinds[i] != _BLANK and (is_comment_marker(infos[i]) or _is_thread_start(infos, kinds, i)):
+            return i
+    return n
+
+
+def _is_thread_start(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
+    """A bulleted handle whose reply text sits deeper indented below it (threaded comments)."""
+    info = infos[i]
+    if not (info.bullet and is_author_line(info)):
+        return False
+    for j in range(i + 1, min(i + 4, len(infos))):
+        if kinds[j] != _BLANK:
+            return (j > i + 1 and infos[j].indent > info.indent and not infos[j].bullet
+                    and is_prose(infos[j]))
+    return False
+
+
+def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegments:
+    raw = text.split("\n")
+    n = len(raw)
+    infos = [analyse_line(ln) for ln in raw]
+    kinds = [_BLANK] * n
+    reasons: list[str | None] = [None] * n
+    keys: list[str] = [""] * n
+    for i, info in enumerate(infos):
+        if not info.text:
+            continue
+        key = keys[i] = line_key(info.text)
+        reason = "template_repeat" if key in template else boilerplate_reason(info)
+        if reason:
+            kinds[i], reasons[i] = _FURNITURE, reason
+        elif is_prose(info):
+            kinds[i] = _PROSE
+        else:
+            kinds[i] = _SHORT
+
+    score = [0.0] * n
+    for i in range(n):
+        k = kinds[i]
+        if k == _PROSE:
+            score[i] = float(infos[i].n_words)
+        elif k == _SHORT:
+            score[i] = -_SHORT_COST
+        elif k == _FURNITURE:
+            score[i] = -_FURNITURE_COST
+    runs = _main_runs(score, 0, n)
+    comment_start = _find_comment_start(infos, kinds, runs)
+    if comment_start < n:
+        runs = _main_runs(score, 0, comment_start)
+
+    in_main = [False] * n
+    if sum(sum(score[s:e]) for s, e in runs) < _MIN_MAIN_WORDS:
+        # Pages without running text (link directories, product lists, tables of
+        # contents): their lists are the content, so only furniture goes.
+        runs = [(0, comment_start)] if comment_start else []
+        title_anchor = next((i for i in range(comment_start) if kinds[i] == _PROSE),
+                            next((i + 1 for i in range(comment_start) if kinds[i] == _SHORT), 0))
+    else:
+        title_anchor = runs[0][0] if runs else comment_start
+    for s, e in runs:
+        for i in range(s, e):
+            in_main[i] = True
+    main_start = runs[0][0] if runs else comment_start
+
+    title_idx = _find_title(infos, kinds, keys, title_anchor, runs[0][1] if runs else main_start)
+    title = infos[title_idx].text if title_idx is not None else None
+    head_start = _extend_head(infos, kinds, main_start, title_idx) if title_idx is None or title_idx < main_start \
+        else main_start
+    for i in range(head_start, main_start):
+        in_main[i] = True
+
+    published = _find_date(infos, kinds, title_idx, head_start, main_start, comment_start)
+
+    dropped: list[DroppedLine] = []
+    paragraphs: list[str] = []
+    seen: set[str] = set()
+    if title_idx is not None:
+        seen.add(keys[title_idx])
+    prev_kept = -2
+    for i in range(comment_start):
+        k = kinds[i]
+        if k == _BLANK or i == title_idx:
+            continue
+        info = infos[i]
+        reason = reasons[i]
+        if reason is None:
+            if keys[i] in seen:
+                reason = "duplicate_line"
+            elif not in_main[i]:
+                reason = "off_main_block" if k == _PROSE else "short_fragment"
+        if reason:
+            dropped.append(DroppedLine(i, reason, raw[i]))
+            continue
+        seen.add(keys[i])
+        pieces = _RUN_TOGETHER_RE.split(info.text)
+        if (paragraphs and prev_kept == i - 1 and not infos[prev_kept].ends_sentence
+                and _LOWER_START_RE.match(pieces[0])):
+            paragraphs[-1] = f"{paragraphs[-1]} {pieces[0]}"
+            pieces = pieces[1:]
+        paragraphs.extend(pieces)
+        prev_kept = i
+
+    comments = _split_comments(raw, infos, kinds, reasons, comment_start, dropped)
+    dropped.sort(key=lambda d: d.line_no)
+    return PageSegments(title, published, tuple(paragraphs), tuple(comments), tuple(dropped))
+
+
+def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_start: int,
+                main_end: int) -> int | None:
+    """The headline: a short, unpunctuated line above the text that the text is about.
+
+    A headline's words come back in the article, which is what separates it from
+    the menus, bylines and widget labels that also sit above the text; headlines
+    are often printed twice, and they stand near the text's start.
+    """
+    body_words: set[str] = set()
+    budget = _TITLE_BODY_WORDS
+    for i in range(main_start, main_end):
+        if kinds[i] == _PROSE:
+            words = _WORD_RE.findall(infos[i].text.casefold())
+            body_words.update(words)
+            budget -= len(words)
+            if budget <= 0:
+                break
+    counts: dict[str, int] = {}
+    for k in keys:
+        if k:
+            counts[k] = counts.get(k, 0) + 1
+    best, best_score = None, float("-inf")
+    seen_lines = 0
+    for i in range(main_start - 1, -1, -1):
+        if kinds[i] == _BLANK:
+            continue
+        seen_lines += 1
+        if seen_lines > _TITLE_WINDOW:
+            break
+        info = infos[i]
+        if kinds[i] != _SHORT or info.bullet or not 2 <= info.n_words <= 25 or info.n_chars > 200:
+            continue
+        text = info.text
+        if text.endswith((".", ":")) and not text.endswith(".."):
+            continue
+        if _BYLINE_RE.search(text) or _parse_date(text) or _MONTH_YEAR_RE.search(text):
+            continue
+        capital = headline_case(text)
+        content = [w for w in _WORD_RE.findall(text.casefold()) if len(w) >= 4]
+        overlap = sum(w in body_words for w in content) / len(content) if content else 0.0
+        score = 3.0 * overlap + capital - 0.1 * seen_lines
+        if counts.get(keys[i], 0) > 1:
+            score += 1.0
+        if 3 <= info.n_words <= 20:
+            score += 1.0
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _extend_head(infos: list[LineInfo], kinds: list[int], main_start: int, title_idx: int | None) -> int:
+    """Pull standalone labels (decks, bylines, dates) between headline and text into the body.
+
+    Menus are runs of adjacent labels; a heading block stands alone between blank
+    lines, so only groups of at most two adjacent clean lines are taken.
+    """
+    start = main_start
+    i = main_start - 1
+    groups = 0
+    floor = title_idx + 1 if title_idx is not None else 0
+    while groups < _HEAD_GROUPS and i >= floor:
+        while i >= floor and kinds[i] == _BLANK:
+            i -= 1
+        group_end = i
+        while i >= floor and kinds[i] != _BLANK:
+            i -= 1
+        group = range(i + 1, group_end + 1)
+        if not group or len(group) > 2 or any(kinds[j] != _SHORT for j in group):
+            break
+        start = i + 1
+        groups += 1
+    return start
+
+
+def _find_date(infos, kinds, title_idx, head_start, main_start, comment_start) -> datetime.date | None:
+    """An explicit day-month-year next to the headline or at the top of the text.
+
+    Only a full date counts: a month and year alone is usually a widget or archive
+    label, and dates below the text's start belong to comments or related items.
+    """
+    lo = max(0, (title_idx if title_idx is not None else head_start) - 3)
+    hi = min(comment_start, main_start + 4)
+    for i in range(lo, hi):
+        if kinds[i] != _BLANK and infos[i].n_words <= 40:
+            date = _parse_date(infos[i].text)
+            if date:
+                return date
+    return None
+
+
+def _split_comments(raw, infos, kinds, reasons, start, dropped) -> list[Comment]:
+    """Cut the comment section into (author, text, depth) items.
+
+    A handle line opens a comment; so does text after two or more blank lines
+    (comments without a shown author).  One blank line inside a comment separates
+    its paragraphs.  Reply depth comes from the indentation rank of the handle.
+    """
+    n = len(raw)
+    items: list[tuple[str | None, int, list[list[str]], list[int]]] = []
+    blank_run = 2
+    indents: list[int] = []
+    for i in range(start, n):
+        info = infos[i]
+        if kinds[i] == _BLANK:
+            blank_run += 1
+            continue
+        gap, blank_run = blank_run, 0
+        if reasons[i] and not (info.bullet and is_author_line(info)):
+            dropped.append(DroppedLine(i, "comment_ui" if is_comment_marker(info) else reasons[i], raw[i]))
+            continue
+        if _parse_date(info.text) and info.n_words <= 8:
+            dropped.append(DroppedLine(i, "comment_meta", raw[i]))
+            continue
+        if is_author_line(info) and _opens_comment(infos, kinds, i):
+            indents.append(info.indent)
+            items.append((info.text, info.indent, [], [i]))
+            continue
+        if not items or gap >= 2 and (items[-1][2] or items[-1][0] is None):
+            items.append((None, info.indent, [], []))
+        paras = items[-1][2]
+        if gap >= 1 or not paras:
+            paras.append([info.text])
+        else:
+            paras[-1].append(info.text)
+        items[-1][3].append(i)
+    levels = sorted(set(indents))
+    comments = []
+    for author, indent, paras, line_nos in items:
+        body = "\n\n".join("\n".join(p) for p in paras)
+        substantive = any(infos[j].ends_sentence or infos[j].n_words >= 8 for j in line_nos)
+        if not paras or (author is None and not substantive):
+            for j in line_nos:
+                dropped.append(DroppedLine(j, "comment_ui" if author else "short_fragment", raw[j]))
+            continue
+        depth = levels.index(indent) if author is not None and indent in levels else 0
+        comments.append(Comment(author, body, depth))
+    return comments
+
+
+def _opens_comment(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
+    """A handle is followed by text that is not itself another handle."""
+    for j in range(i + 1, min(i + 4, len(infos))):
+        if kinds[j] != _BLANK:
+            return not is_author_line(infos[j]) or infos[j].indent > infos[i].indent and not infos[j].bullet
+    return False
+
+
+def _offsets_are_bytes() -> bool:
+    """Whether this blingfire build reports UTF-8 byte offsets (older wrappers) or str indices (0.1.8+)."""
+    probe = "é. b."
+    _, spans = blingfire.text_to_sentences_and_offsets(probe)
+    return spans[-1][1] == len(probe.encode("utf-8"))
+
+
+_BLINGFIRE_BYTE_OFFSETS = _offsets_are_bytes()
+
+
+def sentence_spans(paragraph: str) -> list[tuple[int, int]]:
+    """Sentence [start, end) offsets in ``paragraph`` as Python string indices.
+
+    Older blingfire wrappers report UTF-8 byte offsets, which drift from string
+    indices as soon as a paragraph holds non-ASCII text (Arabic, curly quotes);
+    the build in use is probed once at import and byte offsets are mapped back.
+    """
+    if not paragraph.strip():
+        return []
+    _, offsets = blingfire.text_to_sentences_and_offsets(paragraph)
+    if _BLINGFIRE_BYTE_OFFSETS and not paragraph.isascii():
+        char_at = []
+        for ci, ch in enumerate(paragraph):
+            char_at.extend([ci] * len(ch.encode("utf-8")))
+        char_at.append(len(paragraph))
+        offsets = [(char_at[bs], char_at[min(be, len(char_at) - 1)]) for bs, be in offsets]
+    spans = []
+    for s, e in offsets:
+        while s < e and paragraph[s].isspace():
+            s += 1
+        while e > s and paragraph[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+    return spans

@@ -1,0 +1,274 @@
+"""Process one shard: decode → clean → segment → enrich, written as staged Parquet.
+
+A shard is worked in two passes over a process pool, so every core is busy even
+when Airflow runs tasks one after another. Pass one learns, per source, which
+lines repeat across documents (the site's template); pass two cleans each
+document against that template. Texts are read again rather than held, so memory
+stays bounded by the chunk size, not by the shard. Staged files are already laid
+out by source, so publishing moves files instead of rewriting them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import fsspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from textlake import schema
+from textlake.clean import SourceProfile
+from textlake.config import PipelineConfig
+from textlake.decode import RejectedInput, decode_bytes
+from textlake.discover import InputFile, LedgerEntry, iter_chunks
+from textlake.publish import write_parquet
+from textlake.enrich import content_sha256, detect_language, doc_id_for, infer_source, source_slug
+from textlake.segment import PageSegments, segment_page, sentence_spans
+
+CHUNK_FILES = 64
+CHUNK_BYTES = 8 << 20
+
+
+@dataclasses.dataclass(frozen=True)
+class RunContext:
+    """What every worker needs to know about the run; small and picklable."""
+
+    run_id: str
+    ingested_at: dt.datetime
+    config: PipelineConfig
+
+    @property
+    def ingest_date(self) -> str:
+        return self.ingested_at.date().isoformat()
+
+
+@dataclasses.dataclass
+class ShardResult:
+    shard_dir: str
+    ledger: list[LedgerEntry]
+    profiles: dict[str, dict]  # source name -> SourceProfile.to_dict() learned in this shard
+    counts: dict[str, int]
+
+    def as_dict(self) -> dict:
+        return {"shard_dir": self.shard_dir, "counts": self.counts, "n_ledger": len(self.ledger)}
+
+
+def read_bytes(f: InputFile, max_bytes: int) -> bytes:
+    with fsspec.open(f.uri, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise RejectedInput(f"file grew beyond max_file_mb ({max_bytes} bytes) after discovery")
+    return data
+
+
+def observe_chunk(files: list[InputFile], ctx: RunContext) -> dict[str, dict]:
+    """Pass one: line statistics per source for this chunk of files."""
+    profiles: dict[str, SourceProfile] = {}
+    limit = int(ctx.config.max_file_mb * 1e6)
+    for f in files:
+        try:
+            text = decode_bytes(read_bytes(f, limit), f.relative, limit).text
+        except (RejectedInput, OSError):
+            continue  # pass two records why
+        source = infer_source(f.relative, text, ctx.config.source_from)
+        profiles.setdefault(source, SourceProfile()).observe(text)
+    return {source: profile.to_dict() for source, profile in profiles.items()}
+
+
+@dataclasses.dataclass
+class _Tables:
+    """Column buffers for one chunk, per dataset and source slug."""
+
+    columns: dict[tuple[str, str], dict[str, list]] = dataclasses.field(default_factory=dict)
+
+    def add(self, dataset: str, slug: str, row: dict) -> None:
+        buffer = self.columns.setdefault((dataset, slug), {name: [] for name in schema.DATASETS[dataset].names})
+        for name, values in buffer.items():
+            values.append(row.get(name))
+
+    def write(self, shard_dir: Path, basename: str) -> dict[str, int]:
+        rows: dict[str, int] = {}
+        for (dataset, slug), columns in self.columns.items():
+            table = pa.Table.from_pydict(columns, schema=schema.DATASETS[dataset])
+            folder = shard_dir / dataset / f"source={slug}"
+            folder.mkdir(parents=True, exist_ok=True)
+            write_parquet(table, folder / basename)
+            rows[dataset] = rows.get(dataset, 0) + table.num_rows
+        return rows
+
+
+def document_rows(segments: PageSegments, ids: dict, run_id: str) -> tuple[dict, list[dict], list[dict]]:
+    """The document row, its segment rows (offsets into `body`) and its comment rows."""
+    doc_id = ids["doc_id"]
+    seg_rows: list[dict] = []
+
+    def segment(kind: str, text: str, start: int | None = None, end: int | None = None, paragraph: int | None = None) -> None:
+        seg_rows.append({"doc_id": doc_id, "seq": len(seg_rows), "kind": kind, "paragraph_seq": paragraph,
+                         "text": text, "char_start": start, "char_end": end, "run_id": run_id})
+
+    if segments.title:
+        segment("title", segments.title)
+    offset, n_sentences = 0, 0
+    for p_seq, paragraph in enumerate(segments.paragraphs):
+        if p_seq:
+            offset += 2  # the blank line between paragraphs in `body`
+        segment("paragraph", paragraph, offset, offset + len(paragraph), p_seq)
+        for start, end in sentence_spans(paragraph):
+            segment("sentence", paragraph[start:end], offset + start, offset + end, p_seq)
+            n_sentences += 1
+        offset += len(paragraph)
+    comment_rows = []
+    for c_seq, comment in enumerate(segments.comments):
+        segment("comment", comment.text)
+        comment_rows.append({"doc_id": doc_id, "comment_seq": c_seq, "author": comment.author,
+                             "depth": comment.depth, "text": comment.text, "run_id": run_id})
+    body = "\n\n".join(segments.paragraphs)
+    document = {
+        **ids,
+        "title": segments.title,
+        "published_date": segments.published_date,
+        "language": detect_language(body),
+        "body": body,
+        "n_paragraphs": len(segments.paragraphs),
+        "n_sentences": n_sentences,
+        "n_comments": len(segments.comments),
+        "n_chars": len(body),
+        "n_dropped_lines": len(segments.dropped),
+        "run_id": run_id,
+    }
+    return document, seg_rows, comment_rows
+
+
+def segment_chunk(files: list[InputFile], templates: dict[str, frozenset[str]], ctx: RunContext,
+                  shard_dir: str, chunk_no: int) -> tuple[list[LedgerEntry], list[dict], dict[str, int]]:
+    """Pass two: clean, segment and enrich each file; stage the rows; account for every file."""
+    limit = int(ctx.config.max_file_mb * 1e6)
+    tables = _Tables()
+    ledger: list[LedgerEntry] = []
+    quarantine: list[dict] = []
+    trace: list[dict] = []
+    for f in files:
+        try:
+            data = read_bytes(f, limit)
+        except (OSError, RejectedInput) as exc:
+            reason = getattr(exc, "reason", None) or f"unreadable: {type(exc).__name__}: {exc}"
+            ledger.append(LedgerEntry(f.uri, f.size, f.content_sha256 or None, schema.REJECTED, reason, None))
+            quarantine.append({"source_uri": f.uri, "content_sha256": f.content_sha256 or None, "doc_id": None,
+                               "stage": "read", "reason": reason, "text": None})
+            continue
+        digest = content_sha256(data)
+        doc_id = doc_id_for(digest)
+        try:
+            decoded = decode_bytes(data, f.relative, limit)
+        except RejectedInput as exc:
+            ledger.append(LedgerEntry(f.uri, len(data), digest, schema.REJECTED, f"decode: {exc.reason}", None))
+            quarantine.append({"source_uri": f.uri, "content_sha256": digest, "doc_id": None,
+                               "stage": "decode", "reason": exc.reason, "text": None})
+            continue
+        source = infer_source(f.relative, decoded.text, ctx.config.source_from)
+        segments = segment_page(decoded.text, templates.get(source, frozenset()))
+        if ctx.config.debug_trace:
+            trace.extend({"source_uri": f.uri, "doc_id": doc_id, "line_no": d.line_no, "reason": d.reason, "text": d.text}
+                         for d in segments.dropped)
+        ids = {"doc_id": doc_id, "source_uri": f.uri, "content_sha256": digest, "source_name": source,
+               "encoding": decoded.encoding + ("+repaired" if decoded.repaired else ""), "ingested_at": ctx.ingested_at}
+        document, seg_rows, comment_rows = document_rows(segments, ids, ctx.run_id)
+        if document["n_chars"] < ctx.config.min_body_chars:
+            reason = f"no main text: {document['n_chars']} characters left after cleaning (min_body_chars={ctx.config.min_body_chars})"
+            ledger.append(LedgerEntry(f.uri, len(data), digest, schema.QUARANTINED, f"clean: {reason}", doc_id))
+            quarantine.append({"source_uri": f.uri, "content_sha256": digest, "doc_id": doc_id,
+                               "stage": "clean", "reason": reason, "text": decoded.text})
+            continue
+        slug = source_slug(source)
+        tables.add("documents", slug, document)
+        for row in seg_rows:
+            tables.add("segments", slug, row)
+        for row in comment_rows:
+            tables.add("comments", slug, row)
+        ledger.append(LedgerEntry(f.uri, len(data), digest, schema.PUBLISHED, None, doc_id))
+    rows = tables.write(Path(shard_dir), f"part-{ctx.run_id}-{Path(shard_dir).name}-c{chunk_no:05d}.parquet")
+    if trace:
+        trace_dir = Path(ctx.config.output) / "_debug" / ctx.run_id
+        trace_dir.mkdir(parents=True, exist_ok=True)
+        with open(trace_dir / f"dropped-{Path(shard_dir).name}-c{chunk_no:05d}.jsonl", "w", encoding="utf-8") as out:
+            out.writelines(json.dumps(t, ensure_ascii=False) + "\n" for t in trace)
+    return ledger, quarantine, rows
+
+
+def process_shard(files: list[InputFile], shard_dir: str, ctx: RunContext, known_profiles: dict[str, SourceProfile],
+                  progress: Callable[[int], None] | None = None) -> ShardResult:
+    """Run both passes over `files` with a process pool and stage the shard's datasets."""
+    out = Path(shard_dir)
+    if out.exists():  # a retried shard starts from nothing: staged files are rewritten, never appended
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    chunks = list(iter_chunks(files, CHUNK_FILES, CHUNK_BYTES))
+    workers = min(ctx.config.worker_count, max(len(chunks), 1))
+    learned: dict[str, SourceProfile] = {}
+    ledger: list[LedgerEntry] = []
+    quarantine: list[dict] = []
+    counts = {"files": len(files), "bytes": sum(f.size for f in files)}
+    with _executor(workers) as pool:
+        for chunk_profiles in pool.map(observe_chunk, chunks, [ctx] * len(chunks)):
+            for source, data in chunk_profiles.items():
+                learned.setdefault(source, SourceProfile()).merge(SourceProfile.from_dict(data))
+        templates = {}
+        for source, profile in learned.items():
+            combined = SourceProfile()
+            combined.merge(profile)
+            if source in known_profiles:
+                combined.merge(known_profiles[source])
+            templates[source] = combined.template(min_docs=ctx.config.template_min_docs)
+        jobs = [(chunk, templates, ctx, shard_dir, n) for n, chunk in enumerate(chunks)]
+        for chunk, (chunk_ledger, chunk_quarantine, rows) in zip(chunks, pool.map(_segment_job, jobs)):
+            ledger.extend(chunk_ledger)
+            quarantine.extend(chunk_quarantine)
+            for dataset, n in rows.items():
+                counts[dataset] = counts.get(dataset, 0) + n
+            if progress:
+                progress(len(chunk))
+    write_accounts(out, ledger, quarantine, ctx)
+    return ShardResult(shard_dir=str(out), ledger=ledger,
+                       profiles={s: p.to_dict() for s, p in learned.items()}, counts=counts)
+
+
+def _segment_job(job: tuple) -> tuple[list[LedgerEntry], list[dict], dict[str, int]]:
+    return segment_chunk(*job)
+
+
+def write_accounts(folder: Path, ledger: list[LedgerEntry], quarantine: list[dict], ctx: RunContext) -> None:
+    """Stage the shard's ledger rows and quarantine records (flat; publish partitions them)."""
+    stamp = {"run_id": ctx.run_id, "ingested_at": ctx.ingested_at}
+    files = [{**dataclasses.asdict(e), **stamp} for e in ledger]
+    write_parquet(pa.Table.from_pylist(files, schema=schema.FILES), folder / "files.parquet")
+    rows = [{**q, **stamp} for q in quarantine]
+    write_parquet(pa.Table.from_pylist(rows, schema=schema.QUARANTINE), folder / "quarantine.parquet")
+
+
+class _InlineExecutor:
+    """Runs in-process when one worker suffices: no pool start-up, and easier to profile."""
+
+    def map(self, fn, *iterables):
+        return map(fn, *iterables)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _executor(workers: int):
+    if workers <= 1:
+        return _InlineExecutor()
+    import multiprocessing
+
+    # forkserver: tasks may run inside a threaded Airflow worker, where fork is unsafe.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+

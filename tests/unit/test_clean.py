@@ -1,0 +1,96 @@
+"""Line-level rules: each test is one decision on a tiny made-up line."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from textlake.clean import (
+    SourceProfile,
+    analyse_line,
+    boilerplate_reason,
+    is_author_line,
+    is_comment_marker,
+    is_prose,
+    line_key,
+)
+
+
+def reason(line: str) -> str | None:
+    return boilerplate_reason(analyse_line(line))
+
+
+def test_line_key_ignores_case_digits_bullets_and_edge_punctuation():
+    assert line_key("  * Posted 12 Comments!  ") == line_key("Posted 3 comments")
+    assert line_key("Home  |  News") == "home | news"
+
+
+def test_analyse_line_sees_bullets_indent_and_unspaced_scripts():
+    info = analyse_line("    • Reply text here.")
+    assert info.bullet and info.indent == 4 and info.text == "Reply text here."
+    assert analyse_line("これは日本語の文章です。とても長い文章になります。").n_words >= 10
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Home | News | Sport | Weather", "nav_menu"),
+    ("0 $ / 2,500 $", "donation_widget"),
+    ("1,639 $", "donation_widget"),
+    ("Support OurPaper", "donation_widget"),
+    ("Share this article", "share_widget"),
+    ("Notify of", "comment_ui"),
+    ("Newest Most Voted", "comment_ui"),
+    ("View all comments", "comment_ui"),
+    ("Subscribe to our newsletter", "subscribe_widget"),
+    ("This site uses cookies to improve your experience.", "cookie_notice"),
+    ("© 2021 Example Media. All rights reserved.", "copyright"),
+    ("Log in", "login"),
+    ("3 min read", "reading_time"),
+    ("Advertisement", "advert"),
+    ("Back to top", "navigation"),
+    ("Photo: Jane Doe / Agency", "caption"),
+    ("var x = document.getElementById('a');", "code"),
+    ("Officials met on Monday to discuss the plan [...]", "teaser"),
+])
+def test_furniture_rules(line, expected):
+    assert reason(line) == expected
+
+
+def test_vocabulary_rules_spare_real_sentences():
+    sentence = ("Readers who share the article on social media said they would subscribe "
+                "to the newsletter if the comments section stayed open.")
+    assert reason(sentence) is None
+
+
+def test_prose_needs_words_and_punctuation():
+    assert is_prose(analyse_line("The council approved the budget on Monday after a long debate."))
+    assert not is_prose(analyse_line("Council Approves Budget After Long Debate In City Hall On Monday Night"))
+    assert not is_prose(analyse_line("Related stories"))
+
+
+def test_comment_marker_and_author_line():
+    assert is_comment_marker(analyse_line("12 Comments"))
+    assert is_comment_marker(analyse_line("Leave a Reply"))
+    assert not is_comment_marker(analyse_line("The minister declined to comment on the report."))
+    assert is_author_line(analyse_line("jerry hamilton"))
+    assert is_author_line(analyse_line("Terence Silvestre Jr."))
+    assert not is_author_line(analyse_line("Kill them all."))
+
+
+def test_source_profile_template_needs_several_documents():
+    profile = SourceProfile()
+    profile.observe("Home | News\nA story about apples.\nHome | News")
+    assert profile.template() == frozenset()       # one document never makes a template
+    profile.observe("Home | News\nA story about pears.")
+    profile.observe("Home | News\nA story about plums.")
+    assert profile.template() == frozenset({"home | news"})
+
+
+def test_source_profile_round_trips_and_merges():
+    a, b = SourceProfile(), SourceProfile()
+    for text in ("Menu\nOne.", "Menu\nTwo."):
+        a.observe(text)
+    b.observe("Menu\nThree.")
+    restored = SourceProfile.from_dict(json.loads(json.dumps(a.to_dict())))
+    restored.merge(b)
+    assert restored.n_docs == 3
+    assert restored.template(min_docs=3) == frozenset({"menu"})

@@ -1,0 +1,157 @@
+"""Page segmentation: one small made-up page per decision rule, then the real seed pages."""
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from textlake.clean import line_key
+from textlake.segment import segment_page, sentence_spans
+
+SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+
+P1 = ("The city council voted on Tuesday to expand the bus network, adding twelve routes "
+      "that will serve the northern suburbs from next spring.")
+P2 = ("Residents had campaigned for better connections for years, and the mayor said the "
+      "new routes would cut commuting times by a third for many families.")
+P3 = ("Opponents argued that the money should have gone to road repairs instead, but the "
+      "motion passed with a clear majority after a short debate.")
+
+
+def page(*lines: str) -> str:
+    return "\n".join(lines)
+
+
+def reasons(seg) -> dict[str, str]:
+    return {d.text.strip(): d.reason for d in seg.dropped}
+
+
+def test_main_text_is_the_dense_prose_run_and_menus_go():
+    seg = segment_page(page("Home", "News", "Sport", "Weather", "", "Council Expands Bus Network", "",
+                            P1, "", P2, "", P3, "", "Related", "Other story one", "Other story two"))
+    assert seg.title == "Council Expands Bus Network"
+    assert seg.paragraphs == (P1, P2, P3)
+    assert reasons(seg)["Sport"] == "short_fragment"
+
+
+def test_heading_between_paragraphs_stays():
+    seg = segment_page(page(P1, "", "What happens next", "", P2, "", P3))
+    assert "What happens next" in seg.paragraphs
+
+
+def test_wrapped_lines_are_joined_and_run_together_blocks_split():
+    seg = segment_page(page("Bus Plan Approved", "", "The council voted on Tuesday to expand the bus network and",
+                            "add twelve routes that serve the suburbs.", "", P2,
+                            "", "The vote was close.Opponents said the plan costs too much money overall."))
+    assert ("The council voted on Tuesday to expand the bus network and add twelve routes "
+            "that serve the suburbs.") in seg.paragraphs
+    assert "The vote was close." in seg.paragraphs
+
+
+def test_template_lines_are_dropped_as_template_repeat():
+    boiler = "Our city, our news, every day of the week, all year round, for everyone here"
+    seg = segment_page(page(P1, boiler, P2), template=frozenset({line_key(boiler)}))
+    assert reasons(seg)[boiler] == "template_repeat"
+    assert seg.paragraphs == (P1, P2)
+
+
+def test_duplicate_lines_are_dropped_once_kept():
+    seg = segment_page(page("Bus Plan Approved", "", P1, "", "Mayor Jane Doe", "", P2, "", "Mayor Jane Doe", "", P3))
+    assert seg.paragraphs.count("Mayor Jane Doe") == 1
+    assert "duplicate_line" in reasons(seg).values()
+
+
+def test_furniture_inside_the_text_is_dropped_with_its_reason():
+    seg = segment_page(page(P1, "", "Share this article", "", P2, "", "Advertisement", "", P3))
+    assert reasons(seg) == {"Share this article": "share_widget", "Advertisement": "advert"}
+
+
+def test_link_directory_page_keeps_its_lists():
+    lines = ["Garden Tools Directory", ""] + [f"  * Tool {name} for sale" for name in "ABCDEFGH"]
+    seg = segment_page(page(*lines))
+    assert len(seg.paragraphs) == 8
+
+
+def test_published_date_needs_day_month_year_near_the_headline():
+    seg = segment_page(page("JUNE 2021", "", "Bus Plan Approved", "March 23, 2015", "", P1, "", P2))
+    assert seg.published_date == datetime.date(2015, 3, 23)
+    assert segment_page(page("JUNE 2021", "", "Bus Plan Approved", "", P1, "", P2)).published_date is None
+
+
+def test_comments_split_by_author_lines_and_blank_gaps():
+    seg = segment_page(page("Bus Plan Approved", "", P1, "", P2, "", "12 Comments", "",
+                            "Jane Roe", "", "Great news for the north side.", "", "Second paragraph here.",
+                            "", "", "Nobody asked the drivers though, did they?",
+                            "", "bob smith", "", "Fares will rise, you watch."))
+    assert [(c.author, c.depth) for c in seg.comments] == [("Jane Roe", 0), (None, 0), ("bob smith", 0)]
+    assert seg.comments[0].text == "Great news for the north side.\n\nSecond paragraph here."
+    assert reasons(seg)["12 Comments"] == "comment_ui"
+
+
+def test_threaded_comments_get_depth_from_indentation():
+    seg = segment_page(page("Bus Plan Approved", "", P1, "", P2, "",
+                            "  • Jane Roe", "", "    Great news for the north side of town.",
+                            "    • Bob", "", "      I disagree with all of this, honestly.",
+                            "    • Ann", "", "      Me too, it seems rushed to me."))
+    assert [(c.author, c.depth) for c in seg.comments] == [("Jane Roe", 0), ("Bob", 1), ("Ann", 1)]
+    assert seg.paragraphs == (P1, P2)
+
+
+def test_sentence_spans_are_string_offsets_even_for_non_ascii():
+    text = "Lt. Col. Abu Osama spoke. «السلام عليكم» قال. Then he left."
+    spans = sentence_spans(text)
+    assert spans[0][0] == 0 and spans[-1][1] == len(text)
+    assert text[spans[-1][0]:spans[-1][1]] == "Then he left."
+    assert all(text[s:e] == text[s:e].strip() for s, e in spans)
+    assert sentence_spans("  ") == []
+
+
+# --------------------------------------------------------------------------- seed pages
+
+BANNED = ("Support SouthFront", "0 $", "2,500 $", "JUNE 2021", "Notify of", "Newest Most Voted",
+          "Inline Feedbacks", "View all comments", "Would love your thoughts", "Consider helping us",
+          "Share this article", "3 min read")
+
+
+def seed(prefix: str):
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed pages not available at {SEEDS}")
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    return segment_page(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_seed_bodies_are_free_of_widgets(prefix):
+    seg = seed(prefix)
+    body = "\n".join(seg.paragraphs)
+    for banned in BANNED:
+        assert banned not in body
+    assert len(set(seg.paragraphs)) == len(seg.paragraphs)
+    assert seg.title and seg.title not in seg.paragraphs
+
+
+def test_seed_titles():
+    assert seed("001").title == "Jaish al-Islam Recaptures More Areas From ISIS In Qalamoun"
+    assert seed("000").title.startswith("Jaish al-Islam (Participant Of Astana Peace Talks)")
+
+
+def test_seed_threaded_comment_authors_and_depths():
+    got = [(c.author, c.depth) for c in seed("000").comments]
+    assert got == [("Trustin Judeau", 0), ("Attrition47", 1), ("Dejan", 1), ("VGA", 1)]
+
+
+@pytest.mark.parametrize("prefix, authors", [
+    ("002", {"John Whitehot", "Expo Marker", "Pave Way IV"}),
+    ("003", {"Richard M", "jerry hamilton", "Terence Silvestre Jr."}),
+])
+def test_seed_flat_comment_authors(prefix, authors):
+    seg = seed(prefix)
+    assert authors <= {c.author for c in seg.comments}
+    assert any(c.author is None for c in seg.comments)
+    assert all("Would love your thoughts" not in c.text for c in seg.comments)
+
+
+def test_seed_dates():
+    assert seed("004").published_date == datetime.date(2015, 3, 23)
+    assert seed("003").published_date is None
