@@ -124,9 +124,11 @@ def textlake_ingest():
         from textlake import pipeline
 
         context = get_current_context()
-        counts = pipeline.publish(run_config(), context["run_id"])
+        config = run_config()
+        counts = pipeline.publish(config, context["run_id"])
         for name, asset in ASSETS.items():
-            context["outlet_events"][asset].extra = {"run_id": context["run_id"], **counts.get(name, {"rows": 0})}
+            context["outlet_events"][asset].extra = {
+                "run_id": pipeline.run_token(context["run_id"]), "location": f"{config.output}/{name}", **counts[name]}
         return counts
 
     manifests = plan()

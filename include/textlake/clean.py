@@ -129,12 +129,17 @@ def analyse_line(raw: str) -> LineInfo:
     )
 
 
+_MAX_WORD_CHARS = 12   # average word length beyond which a "line" is glued-together link text
+
+
 def is_prose(info: LineInfo) -> bool:
     """A line that reads like running text rather than a label or a link.
 
     Sentences carry punctuation and enough words; link texts and labels are short
     and unpunctuated.  Language-neutral on purpose (pages come in many languages).
     """
+    if info.n_chars > _MAX_WORD_CHARS * info.n_words:
+        return False
     if info.ends_sentence:
         return info.n_words >= 12 or info.n_words >= 6 and not info.bullet
     if info.n_words < 12 or headline_case(info.text) > 0.6:
@@ -185,12 +190,18 @@ _RULES: tuple[tuple[str, re.Pattern[str], int], ...] = (
     ("reading_time", re.compile(r"^\d+\s*(?:min(?:ute)?s?|mins?)\.?\s*read\b", re.I), 5),
     ("advert", re.compile(r"^(?:advertisement|advertising|sponsored|ad|ads by \w+|promoted|\w+ ad)$", re.I), 4),
     ("navigation", re.compile(
-        r"^(?:home|back to top|top|next|previous|prev|more|menu|search|skip to (?:main )?content|go|close|print"
-        r"|go to top|main menu|navigation|sitemap|site map|contact us|about us|faq|help|read more|continue reading"
-        r"|click here|more\W*|related (?:articles|stories|posts|links|content)|see also|you may also like"
-        r"|recommended|most popular|most read|trending|tags?|categories|archives?)\s*(?:»|›|>+|:)?$", re.I), 4),
+        r"^\W*(?:home|back to top|top|next|previous|prev|more|menu|search|skip to (?:main )?content|go|close|print"
+        r"|go to top|go back|back|main menu|navigation|sitemap|site map|contact us|about us|faq|help|read more"
+        r"|continue reading|click here|more\W*|related (?:articles|stories|posts|links|content)|see also"
+        r"|you may also like|recommended|most popular|most read|trending|tags?|categories|archives?"
+        r"|text size|font size|tell a friend|what's this\??|view (?:larger|full|more) (?:image|photo|size)"
+        r"|enlarge (?:image|photo)|word count\W*\d*|(?:premium|registered|free|print|save|e-?mail) (?:article|story)"
+        r"|send (?:this )?(?:article|story)\W*.*|(?:article|story) tools|rate this(?: article| story)?\W*"
+        r"|listen|watch|play video|full story|more (?:on|in|from) .{1,30}|photos?|video|gallery|slideshow)"
+        r"\s*(?:»|›|>+|:|!)?$", re.I), 5),
     ("code", re.compile(
-        r"[;=)]\s*\{|^\s*\}|\);\s*$|\bfunction\s*\(|\bvar \w+\s*=|document\.write|javascript:|\$\(|<\w+[^>]*>"), 400),
+        r"[;=)]\s*\{|^\s*\}|\);\s*$|\bfunction\s*\(|\bvar \w+\s*=|document\.write|javascript:|\$\("
+        r"|</?[a-z][a-z0-9]*(?:\s+[a-z-]+=|\s*/?>)"), 400),
 )
 
 _SEPARATORS_RE = re.compile(r"\s*(?:\||»|›|·|•|::|/)\s*")
@@ -218,8 +229,9 @@ def boilerplate_reason(info: LineInfo) -> str | None:
 
 _COMMENT_MARKER_RE = re.compile(
     r"^(?:\d+\s+)?(?:comments?|reader comments|responses?|replies|discussion|talkback)\b(?:\s*\(\d+\))?\W*$"
+    r"|^[1-9]\d*\s+(?:comments?|responses?|replies)\b"
     r"|\b(?:notify of|view all comments|inline feedbacks|leave a (?:reply|comment)|post a comment"
-    r"|add (?:a|your) comment|\d+ (?:comments?|responses?|replies)\b|comments (?:so far|to this entry)"
+    r"|add (?:a|your) comment|comments (?:so far|to this entry)"
     r"|what do you think\??$|have your say|join the discussion)", re.I)
 
 

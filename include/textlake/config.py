@@ -35,20 +35,31 @@ class PipelineConfig:
     source_from: str = "auto"
     template_min_docs: int = 3
     debug_trace: bool = False
+    allowed_roots: tuple[str, ...] = (".",)
+    allowed_schemes: tuple[str, ...] = ("file",)
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, Any] | None = None, path: str | Path | None = None) -> PipelineConfig:
-        """Defaults from YAML, then `overrides`; unknown keys and bad values are refused."""
+        """Defaults from YAML (allowed roots from the environment), then `overrides`.
+
+        Unknown keys and bad values are refused. The DAG and the CLI pass only run
+        parameters here, never the allowed roots, so a run cannot widen them.
+        """
         path = Path(path or os.environ.get("TEXTLAKE_CONFIG") or DEFAULT_CONFIG)
         values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if os.environ.get("TEXTLAKE_ALLOWED_ROOTS"):
+            values["allowed_roots"] = os.environ["TEXTLAKE_ALLOWED_ROOTS"].split(os.pathsep)
         values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        values["input"] = resolve_location(str(values["input"]))
-        values["output"] = resolve_location(str(values["output"]))
+        for key in ("input", "output"):
+            refuse_parent_steps(key, str(values[key]))
+            values[key] = resolve_location(str(values[key]))
         values["patterns"] = tuple(values.get("patterns", cls.patterns))
+        values["allowed_roots"] = tuple(r if "://" in r else resolve_location(r) for r in values.get("allowed_roots", cls.allowed_roots))
+        values["allowed_schemes"] = tuple(values.get("allowed_schemes", cls.allowed_schemes))
         config = cls(**values)
         config.check()
         return config
@@ -63,13 +74,13 @@ class PipelineConfig:
             raise ConfigError("max_shards >= 1, workers >= 0 and template_min_docs >= 2 are required")
         if not self.patterns:
             raise ConfigError("at least one file pattern is required")
+        for key in ("input", "output"):
+            check_allowed(key, getattr(self, key), self.allowed_roots, self.allowed_schemes)
 
     @property
     def worker_count(self) -> int:
         return self.workers or os.cpu_count() or 1
 
-    def as_dict(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "patterns": list(self.patterns)}
 
 
 def resolve_location(location: str) -> str:
@@ -78,3 +89,27 @@ def resolve_location(location: str) -> str:
         return location
     path = Path(location).expanduser()
     return str(path if path.is_absolute() else (PROJECT_ROOT / path).resolve())
+
+
+def refuse_parent_steps(key: str, location: str) -> None:
+    """`..` has no business in a landing or output location: it is how paths escape their roots."""
+    path = location.split("://", 1)[-1]
+    if ".." in path.replace("\\", "/").split("/"):
+        raise ConfigError(f"{key} {location!r} is refused: '..' is not allowed in locations")
+
+
+def check_allowed(key: str, location: str, roots: tuple[str, ...], schemes: tuple[str, ...]) -> None:
+    """Refuse locations outside the configured roots; local paths are judged after following links."""
+    if "://" in location:
+        scheme = location.split("://", 1)[0].lower()
+        prefixes = [r for r in roots if "://" in r]
+        if scheme not in schemes:
+            raise ConfigError(f"{key} {location!r} is refused: scheme {scheme!r} is not in allowed_schemes {list(schemes)}")
+        if prefixes and not any(location.startswith(p.rstrip("/") + "/") or location == p for p in prefixes):
+            raise ConfigError(f"{key} {location!r} is refused: not under an allowed root {prefixes}")
+        return
+    real = Path(os.path.realpath(location))
+    local_roots = [Path(os.path.realpath(r)) for r in roots if "://" not in r]
+    if not any(real == root or root in real.parents for root in local_roots):
+        raise ConfigError(f"{key} {location!r} is refused: it resolves to {real}, outside the allowed roots "
+                          f"{[str(r) for r in local_roots]} (set allowed_roots or TEXTLAKE_ALLOWED_ROOTS)")

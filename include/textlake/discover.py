@@ -19,6 +19,7 @@ from pathlib import Path
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from textlake.enrich import doc_id_for
 from textlake.schema import DUPLICATE, PUBLISHED, REJECTED
 
 _HASH_CHUNK = 1 << 20
@@ -167,7 +168,7 @@ def plan_run(
             continue
         if f.size and digest in first_in_run:
             original = first_in_run[digest]
-            accounted.append(LedgerEntry(f.uri, f.size, digest, DUPLICATE, f"same content as {original.uri} in this run", None))
+            accounted.append(LedgerEntry(f.uri, f.size, digest, DUPLICATE, f"same content as {original.uri} in this run", doc_id_for(digest)))
             continue
         first_in_run[digest] = f
         fresh.append(dataclasses.replace(f, content_sha256=digest))

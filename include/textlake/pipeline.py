@@ -98,7 +98,7 @@ def validate(config: PipelineConfig, run_id: str) -> dict:
     """Great Expectations over the staged run; batch-level failures raise."""
     run = load_run(config, run_id)
     staged = any(Path(run["staging"]).glob("shards/*/documents"))
-    report = validate_staged(run["staging"]) if staged else ValidationReport({}, [], {}, "")
+    report = validate_staged(run["staging"], config.output) if staged else ValidationReport({}, [], {}, "")
     (Path(run["staging"]) / "validation.json").write_text(json.dumps(report.as_dict(), indent=2))
     raise_on_batch_failure(report)
     return report.as_dict()
@@ -106,6 +106,9 @@ def validate(config: PipelineConfig, run_id: str) -> dict:
 
 def publish(config: PipelineConfig, run_id: str) -> dict:
     """Atomically publish the staged run, keep the source profiles, drop the staging."""
+    manifest = Path(config.output) / "_manifests" / f"{run_token(run_id)}.json"
+    if manifest.exists() and not staging_dir(config, run_id).exists():
+        return json.loads(manifest.read_text())["counts"]  # published already; a retry changes nothing
     run = load_run(config, run_id)
     report = ValidationReport(**json.loads((Path(run["staging"]) / "validation.json").read_text()))
     ingest_date = dt.datetime.fromisoformat(run["ingested_at"]).date().isoformat()

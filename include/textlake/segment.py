@@ -64,10 +64,13 @@ class PageSegments:
 # Cost of a line for the main-text search: prose earns its word count, labels and
 # links cost a little (a heading between paragraphs must not split the article,
 # a 40-item menu must), furniture costs more.
-_SHORT_COST = 1.5
+_PROSE_BASE = 10.0           # words a prose line must exceed to pull the run forward (teasers barely do)
+_SHORT_COST = 1.0
+_SHORT_WORD_COST = 0.3       # long unpunctuated lines are link titles, they cost more
 _FURNITURE_COST = 3.0
-_MIN_EXTRA_BLOCK = 30.0      # words a secondary prose run must earn to be kept
-_MIN_MAIN_WORDS = 50.0       # below this the page has no running text to anchor on
+_MIN_EXTRA_BLOCK = 30.0       # words a secondary prose run must earn to be kept
+_ARTICLE_SHARE = 0.25        # a prose run this share of the biggest one can be where the article starts
+_MIN_MAIN_WORDS = 25.0       # below this the page has no running text to anchor on
 _HEAD_GROUPS = 3             # label groups (bylines, dates, decks) kept above the text
 _TITLE_WINDOW = 25           # non-blank lines above the text searched for the headline
 _TITLE_BODY_WORDS = 400      # words at the text's start that a headline is checked against
@@ -85,9 +88,12 @@ _DATE_RES = (
     (re.compile(rf"\b(\d\d?)(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE},?\s+((?:19|20)\d\d)\b", re.I), "dmy"),
 )
 _MONTH_YEAR_RE = re.compile(rf"^{_MONTH_RE}\s+(?:19|20)\d\d$", re.I)
+_NAME_LIKE_RE = re.compile(r"^(?:[A-Z][\w'’.-]*\s*){1,3}$")
+_CAPTION_MARK_RE = re.compile(r"\)$|\(\w+\)|\.\.\.|…")
 _BYLINE_RE = re.compile(r"^(?:by|posted|written|published|updated|from|reporting)\b|^\W*\d", re.I)
 _RUN_TOGETHER_RE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
-_LOWER_START_RE = re.compile(r"^[a-z]")
+_CONTINUATION_RE = re.compile(r"(?!(?:by|posted|updated|published|at|on|from|www|o)\b)[a-z]+\b(?![.:/@])")
+_CLOSERS = frozenset('.!?:;"”’)]»…。！？')
 
 _PROSE, _SHORT, _FURNITURE, _BLANK = range(4)
 
@@ -139,38 +145,81 @@ def _main_runs(score: list[float], lo: int, hi: int) -> list[tuple[int, int]]:
     return sorted(runs)
 
 
-def _find_comment_start(infos: list[LineInfo], kinds: list[int], runs: list[tuple[int, int]]) -> int:
+def _find_comment_start(infos: list[LineInfo], kinds: list[int], score: list[float],
+                        runs: list[tuple[int, int]]) -> int:
     """First comment widget or threaded handle below the start of the main text.
 
     Sidebars carry "Comments" tabs and "most commented" lists above the article,
-    so a marker only counts once some main-text prose has been seen.
+    so a marker only counts once the article has begun: inside the first prose
+    run that carries a real share of the page's text (a lone junk line does not).
+    Threaded replies must sit deeper than the article's own prose, which tells
+    them apart from an indented article with sub-headed sections.
     """
     n = len(infos)
-    if not runs:
+    totals = [sum(score[s:e]) for s, e in runs]
+    if not totals:
         return n
-    first = next((i for i in range(runs[0][0], runs[0][1]) if kinds[i] == _PROSE), runs[0][0])
+    start = next(s for (s, _), t in zip(runs, totals) if t >= _ARTICLE_SHARE * max(totals))
+    first = next(i for i in range(start, n) if kinds[i] == _PROSE)
+    body_indent = infos[first].indent
     for i in range(first + 1, n):
-        if kinds[i] != _BLANK and (is_comment_marker(infos[i]) or _is_thread_start(infos, kinds, i)):
+        if kinds[i] == _BLANK:
+            continue
+        if is_comment_marker(infos[i]) or _is_thread_start(infos, kinds, i, body_indent):
             return i
+        if kinds[i] == _PROSE:
+            body_indent = min(body_indent, infos[i].indent)
     return n
 
 
-def _is_thread_start(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
-    """A bulleted handle whose reply text sits deeper indented below it (threaded comments)."""
+def _is_thread_start(infos: list[LineInfo], kinds: list[int], i: int, body_indent: int) -> bool:
+    """A bulleted handle whose reply text sits indented below it, deeper than the article."""
     info = infos[i]
     if not (info.bullet and is_author_line(info)):
         return False
     for j in range(i + 1, min(i + 4, len(infos))):
         if kinds[j] != _BLANK:
-            return (j > i + 1 and infos[j].indent > info.indent and not infos[j].bullet
-                    and is_prose(infos[j]))
+            reply = infos[j]
+            return (j > i + 1 and reply.indent > max(info.indent, body_indent) and not reply.bullet
+                    and is_prose(reply))
     return False
+
+
+def _logical_lines(raw: list[str]) -> tuple[list[str], list[int]]:
+    """Re-join hard-wrapped lines: (logical lines, index of each one's first raw line).
+
+    A line that stops mid-sentence followed by one starting in lower case is one
+    sentence broken by a <br> or a fixed-width wrap; judging the halves alone
+    would call both of them fragments.  Headlines followed by a lower-case
+    byline or timestamp ("posted 8:58 am", "www.site 2008-01-08") are not wraps.
+    """
+    lines: list[str] = []
+    starts: list[int] = []
+    open_end = False
+    for no, ln in enumerate(raw):
+        stripped = ln.strip()
+        if open_end and _CONTINUATION_RE.match(stripped) and headline_case(lines[-1]) < 0.6:
+            lines[-1] = f"{lines[-1].rstrip()} {stripped}"
+        else:
+            lines.append(ln)
+            starts.append(no)
+        open_end = bool(stripped) and stripped[-1] not in _CLOSERS and stripped.count(" ") >= 3
+    return lines, starts
 
 
 def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegments:
     raw = text.split("\n")
-    n = len(raw)
-    infos = [analyse_line(ln) for ln in raw]
+    lines, starts = _logical_lines(raw)
+    starts.append(len(raw))
+    n = len(lines)
+    infos = [analyse_line(ln) for ln in lines]
+
+    dropped: list[DroppedLine] = []
+
+    def drop(i: int, reason: str) -> None:
+        for no in range(starts[i], starts[i + 1]):
+            dropped.append(DroppedLine(no, reason, raw[no]))
+
     kinds = [_BLANK] * n
     reasons: list[str | None] = [None] * n
     keys: list[str] = [""] * n
@@ -190,13 +239,13 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
     for i in range(n):
         k = kinds[i]
         if k == _PROSE:
-            score[i] = float(infos[i].n_words)
+            score[i] = infos[i].n_words - _PROSE_BASE
         elif k == _SHORT:
-            score[i] = -_SHORT_COST
+            score[i] = -_SHORT_COST - _SHORT_WORD_COST * infos[i].n_words
         elif k == _FURNITURE:
             score[i] = -_FURNITURE_COST
     runs = _main_runs(score, 0, n)
-    comment_start = _find_comment_start(infos, kinds, runs)
+    comment_start = _find_comment_start(infos, kinds, score, runs)
     if comment_start < n:
         runs = _main_runs(score, 0, comment_start)
 
@@ -223,7 +272,6 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
 
     published = _find_date(infos, kinds, title_idx, head_start, main_start, comment_start)
 
-    dropped: list[DroppedLine] = []
     paragraphs: list[str] = []
     seen: set[str] = set()
     if title_idx is not None:
@@ -241,20 +289,31 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
             elif not in_main[i]:
                 reason = "off_main_block" if k == _PROSE else "short_fragment"
         if reason:
-            dropped.append(DroppedLine(i, reason, raw[i]))
+            drop(i, reason)
             continue
         seen.add(keys[i])
         pieces = _RUN_TOGETHER_RE.split(info.text)
-        if (paragraphs and prev_kept == i - 1 and not infos[prev_kept].ends_sentence
-                and _LOWER_START_RE.match(pieces[0])):
-            paragraphs[-1] = f"{paragraphs[-1]} {pieces[0]}"
+        if prev_kept == i - 1 and not info.bullet and not infos[prev_kept].bullet and _joinable(infos[prev_kept], info):
+            paragraphs[-1] = f"{paragraphs[-1]}\n{pieces[0]}"
             pieces = pieces[1:]
         paragraphs.extend(pieces)
         prev_kept = i
 
-    comments = _split_comments(raw, infos, kinds, reasons, comment_start, dropped)
+    comments = _split_comments(infos, kinds, reasons, comment_start, drop)
     dropped.sort(key=lambda d: d.line_no)
     return PageSegments(title, published, tuple(paragraphs), tuple(comments), tuple(dropped))
+
+
+import os
+_JM = os.environ.get("JM", "A")
+def _joinable(prev: LineInfo, cur: LineInfo) -> bool:
+    if _JM == "A":
+        return True
+    if _JM == "B":
+        return prev.ends_sentence
+    if _JM == "C":
+        return prev.ends_sentence and cur.ends_sentence
+    return False
 
 
 def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_start: int,
@@ -297,11 +356,15 @@ def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_s
         capital = headline_case(text)
         content = [w for w in _WORD_RE.findall(text.casefold()) if len(w) >= 4]
         overlap = sum(w in body_words for w in content) / len(content) if content else 0.0
-        score = 3.0 * overlap + capital - 0.1 * seen_lines
+        score = 3.0 * overlap + 0.5 * capital - 0.05 * seen_lines
         if counts.get(keys[i], 0) > 1:
             score += 1.0
-        if 3 <= info.n_words <= 20:
+        if 4 <= info.n_words <= 20:
             score += 1.0
+        if info.n_words <= 3 and _NAME_LIKE_RE.match(text):
+            score -= 1.5      # a byline or a captioned person, not a headline
+        if _CAPTION_MARK_RE.search(text):
+            score -= 1.0
         if score > best_score:
             best, best_score = i, score
     return best
@@ -347,14 +410,14 @@ def _find_date(infos, kinds, title_idx, head_start, main_start, comment_start) -
     return None
 
 
-def _split_comments(raw, infos, kinds, reasons, start, dropped) -> list[Comment]:
+def _split_comments(infos, kinds, reasons, start, drop) -> list[Comment]:
     """Cut the comment section into (author, text, depth) items.
 
     A handle line opens a comment; so does text after two or more blank lines
     (comments without a shown author).  One blank line inside a comment separates
     its paragraphs.  Reply depth comes from the indentation rank of the handle.
     """
-    n = len(raw)
+    n = len(infos)
     items: list[tuple[str | None, int, list[list[str]], list[int]]] = []
     blank_run = 2
     indents: list[int] = []
@@ -365,10 +428,10 @@ def _split_comments(raw, infos, kinds, reasons, start, dropped) -> list[Comment]
             continue
         gap, blank_run = blank_run, 0
         if reasons[i] and not (info.bullet and is_author_line(info)):
-            dropped.append(DroppedLine(i, "comment_ui" if is_comment_marker(info) else reasons[i], raw[i]))
+            drop(i, "comment_ui" if is_comment_marker(info) else reasons[i])
             continue
         if _parse_date(info.text) and info.n_words <= 8:
-            dropped.append(DroppedLine(i, "comment_meta", raw[i]))
+            drop(i, "comment_meta")
             continue
         if is_author_line(info) and _opens_comment(infos, kinds, i):
             indents.append(info.indent)
@@ -389,7 +452,7 @@ def _split_comments(raw, infos, kinds, reasons, start, dropped) -> list[Comment]
         substantive = any(infos[j].ends_sentence or infos[j].n_words >= 8 for j in line_nos)
         if not paras or (author is None and not substantive):
             for j in line_nos:
-                dropped.append(DroppedLine(j, "comment_ui" if author else "short_fragment", raw[j]))
+                drop(j, "comment_ui" if author else "short_fragment")
             continue
         depth = levels.index(indent) if author is not None and indent in levels else 0
         comments.append(Comment(author, body, depth))

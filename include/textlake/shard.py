@@ -171,14 +171,21 @@ def segment_chunk(files: list[InputFile], templates: dict[str, frozenset[str]], 
             quarantine.append({"source_uri": f.uri, "content_sha256": digest, "doc_id": None,
                                "stage": "decode", "reason": exc.reason, "text": None})
             continue
-        source = infer_source(f.relative, decoded.text, ctx.config.source_from)
-        segments = segment_page(decoded.text, templates.get(source, frozenset()))
+        try:
+            source = infer_source(f.relative, decoded.text, ctx.config.source_from)
+            segments = segment_page(decoded.text, templates.get(source, frozenset()))
+            ids = {"doc_id": doc_id, "source_uri": f.uri, "content_sha256": digest, "source_name": source,
+                   "encoding": decoded.encoding + ("+repaired" if decoded.repaired else ""), "ingested_at": ctx.ingested_at}
+            document, seg_rows, comment_rows = document_rows(segments, ids, ctx.run_id)
+        except Exception as exc:  # one page the segmenter cannot handle must not sink the shard
+            reason = f"internal error while segmenting: {type(exc).__name__}: {exc}"
+            ledger.append(LedgerEntry(f.uri, len(data), digest, schema.QUARANTINED, f"segment: {reason}", doc_id))
+            quarantine.append({"source_uri": f.uri, "content_sha256": digest, "doc_id": doc_id,
+                               "stage": "segment", "reason": reason, "text": decoded.text})
+            continue
         if ctx.config.debug_trace:
             trace.extend({"source_uri": f.uri, "doc_id": doc_id, "line_no": d.line_no, "reason": d.reason, "text": d.text}
                          for d in segments.dropped)
-        ids = {"doc_id": doc_id, "source_uri": f.uri, "content_sha256": digest, "source_name": source,
-               "encoding": decoded.encoding + ("+repaired" if decoded.repaired else ""), "ingested_at": ctx.ingested_at}
-        document, seg_rows, comment_rows = document_rows(segments, ids, ctx.run_id)
         if document["n_chars"] < ctx.config.min_body_chars:
             reason = f"no main text: {document['n_chars']} characters left after cleaning (min_body_chars={ctx.config.min_body_chars})"
             ledger.append(LedgerEntry(f.uri, len(data), digest, schema.QUARANTINED, f"clean: {reason}", doc_id))

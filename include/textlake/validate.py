@@ -1,6 +1,9 @@
 """Stage 5: Great Expectations over each staged run, before anything is published.
 
-The suites in `include/gx/expectations/` are the contract. Each expectation says
+The suites in `include/gx/expectations/` are the contract, kept in the repo. Results
+and Data Docs belong to the data, not to the code: each output folder has its own
+GX file context under `<output>/_quality/`, seeded with the contract's suites on
+every run, so the repository stays read-only at run time. Each expectation says
 in its `meta.level` what a failure means: `row` expectations send the offending
 documents to quarantine with the expectation as the reason; `batch` expectations
 stop the publish and fail the task, because they mean the run itself is wrong.
@@ -13,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,8 +25,7 @@ import pyarrow.dataset as ds
 
 from textlake.config import PROJECT_ROOT
 
-GX_ROOT = PROJECT_ROOT / "include"
-DATA_DOCS = GX_ROOT / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+SUITES = PROJECT_ROOT / "include" / "gx" / "expectations"
 
 # dataset -> (columns read from staging, long text column replaced by its length)
 _PROJECTIONS = {
@@ -60,25 +63,35 @@ def staged_frame(staging_dir: str, dataset: str):
     if long_text not in columns:
         table = table.drop_columns([long_text])
     if dataset == "documents":
-        table = table.drop_columns(["title"])
-    return table.to_pandas(date_as_object=False)
+        # GX compares dates with the suite's JSON bounds only as numbers: check the year.
+        year = pc.year(table["published_date"]).cast(pa.int32())
+        table = table.drop_columns(["title", "published_date"]).append_column("published_year", year)
+    return table.to_pandas()
 
 
-def _quiet_gx():
-    """GX floods task logs at INFO and draws progress bars; neither belongs in a pipeline log."""
+def data_docs_index(output: str) -> Path:
+    return Path(output) / "_quality" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def quality_context(output: str):
+    """The output's GX file context, with the contract's suites copied in; quiet in task logs."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # before the import: 200+ INFO lines otherwise
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="file", project_root_dir=str(GX_ROOT))
+    root = Path(output) / "_quality"
+    root.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(root))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    for suite in SUITES.glob("*.json"):
+        shutil.copyfile(suite, root / "gx" / "expectations" / suite.name)
     return gx, context
 
 
-def validate_staged(staging_dir: str) -> ValidationReport:
+def validate_staged(staging_dir: str, output: str) -> ValidationReport:
     """Run every suite on the staged run; raise nothing, report everything."""
-    gx, context = _quiet_gx()
+    gx, context = quality_context(output)
     from great_expectations.checkpoint import UpdateDataDocsAction
 
     source = context.data_sources.add_or_update_pandas("textlake_staging")
@@ -112,7 +125,7 @@ def validate_staged(staging_dir: str) -> ValidationReport:
                 else:
                     failures.append(f"{label} (unexpected {check.result.get('unexpected_count', 'n/a')}; "
                                     f"sample {check.result.get('partial_unexpected_list', [])[:5]})")
-    return ValidationReport(quarantined, failures, checked, str(DATA_DOCS))
+    return ValidationReport(quarantined, failures, checked, str(data_docs_index(output)))
 
 
 def raise_on_batch_failure(report: ValidationReport) -> None:

@@ -10,10 +10,38 @@ def test_defaults_resolve_relative_to_the_project():
 
 
 def test_overrides_win_and_uris_pass_through():
-    config = PipelineConfig.from_overrides({"input": "s3://bucket/raw", "workers": 3, "output": None})
+    config = PipelineConfig.from_overrides({"input": "s3://bucket/raw", "workers": 3, "output": None,
+                                            "allowed_schemes": ["file", "s3"]})
     assert config.input == "s3://bucket/raw"
     assert config.workers == 3 and config.worker_count == 3
     assert config.output.endswith("data/textlake")
+
+
+@pytest.mark.parametrize("location", ["data/../../etc", "/tmp/../etc/x", "s3://bucket/a/../b"])
+def test_parent_steps_are_refused(location):
+    with pytest.raises(ConfigError, match=r"'\.\.' is not allowed"):
+        PipelineConfig.from_overrides({"input": location, "allowed_schemes": ["file", "s3"]})
+
+
+def test_locations_outside_the_allowed_roots_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("TEXTLAKE_ALLOWED_ROOTS", str(tmp_path / "allowed"))
+    (tmp_path / "allowed").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "allowed" / "sneaky").symlink_to(tmp_path / "elsewhere")
+    assert PipelineConfig.from_overrides({"input": str(tmp_path / "allowed"), "output": str(tmp_path / "allowed" / "out")})
+    with pytest.raises(ConfigError, match="outside the allowed roots"):
+        PipelineConfig.from_overrides({"input": str(tmp_path / "elsewhere"), "output": str(tmp_path / "allowed")})
+    with pytest.raises(ConfigError, match="outside the allowed roots"):  # a link inside the root that leads out
+        PipelineConfig.from_overrides({"input": str(tmp_path / "allowed" / "sneaky"), "output": str(tmp_path / "allowed")})
+
+
+def test_uri_schemes_and_prefixes_are_checked():
+    with pytest.raises(ConfigError, match="scheme 's3' is not in allowed_schemes"):
+        PipelineConfig.from_overrides({"input": "s3://bucket/raw"})
+    config = {"allowed_schemes": ["file", "s3"], "allowed_roots": [".", "s3://landing"]}
+    assert PipelineConfig.from_overrides({"input": "s3://landing/raw", **config})
+    with pytest.raises(ConfigError, match="not under an allowed root"):
+        PipelineConfig.from_overrides({"input": "s3://other-bucket/raw", **config})
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,7 @@
+import hashlib
 import os
+
+from textlake.enrich import doc_id_for
 
 from textlake.discover import InputFile, cut_shards, list_inputs, pattern_regex, plan_run
 from textlake.schema import DUPLICATE, PUBLISHED, REJECTED
@@ -39,8 +42,6 @@ def test_plan_settles_known_content_and_duplicates(tmp_path):
     for name, text in [("a.txt", "same"), ("b.txt", "same"), ("c.txt", "known"), ("d.txt", "seen"), ("e.txt", "new")]:
         (tmp_path / name).write_text(text)
     files, _ = list_inputs(str(tmp_path), PATTERNS)
-    import hashlib
-
     sha = {t: hashlib.sha256(t.encode()).hexdigest() for t in ("known", "seen")}
     known = {sha["known"]: (PUBLISHED, "doc-known", "/old/known.txt"), sha["seen"]: (PUBLISHED, "doc-seen", str(tmp_path / "d.txt"))}
     seen = {(str(tmp_path / "d.txt"), sha["seen"])}
@@ -48,6 +49,7 @@ def test_plan_settles_known_content_and_duplicates(tmp_path):
     assert [f.relative for shard in plan.shards for f in shard] == ["a.txt", "e.txt"]
     by_uri = {e.source_uri.rsplit("/", 1)[-1]: e for e in plan.accounted}
     assert by_uri["b.txt"].status == DUPLICATE and "a.txt in this run" in by_uri["b.txt"].reason
+    assert by_uri["b.txt"].doc_id == doc_id_for(hashlib.sha256(b"same").hexdigest())
     assert by_uri["c.txt"].status == DUPLICATE and by_uri["c.txt"].doc_id == "doc-known"
     assert "d.txt" not in by_uri and plan.skipped_known == 1
 
