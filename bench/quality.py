@@ -47,10 +47,10 @@ def main() -> None:
 
     args.pred.mkdir(parents=True, exist_ok=True)
     results = {}
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: the machine is shared, wall time would measure the neighbours
     for g in gold:
         results[g["id"]] = segment_page(texts[g["id"]], templates[g["host"]])
-    elapsed = time.perf_counter() - t0
+    elapsed = time.process_time() - t0
     n_bytes = sum(len(t.encode("utf-8")) for t in texts.values())
 
     trace = open(args.pred / "trace.jsonl", "w", encoding="utf-8") if args.trace else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "LineInfo",
@@ -26,9 +27,8 @@ __all__ = [
     "line_key",
 ]
 
-_WS_RE = re.compile(r"\s+")
 _DIGIT_RE = re.compile(r"\d+")
-_EDGE_RE = re.compile(r"^[\W_]+|[\W_]+$")
+_EDGE_CHARS = " \t\u00a0_" + "!\"#$%&'()*+,-./:;<=>?@[\\]^`{|}~" + "•·◦▪►»«›‹“”‘’„–—…¦©®™§¶°"
 _KEY_MAX = 160
 
 
@@ -40,8 +40,9 @@ def line_key(line: str) -> str:
     "3 comments" share a key); bullets, case and edge punctuation are
     presentation, not identity.
     """
-    key = _WS_RE.sub(" ", line).strip().casefold()
-    key = _EDGE_RE.sub("", _DIGIT_RE.sub("0", key))
+    key = " ".join(line.split()).casefold()
+    if not key.isalpha():
+        key = _DIGIT_RE.sub("0", key).strip(_EDGE_CHARS)
     return key[:_KEY_MAX]
 
 
@@ -69,11 +70,13 @@ class SourceProfile:
             # bounds memory for huge sources at the cost of a slightly late start.
             self.doc_freq = Counter({k: c for k, c in self.doc_freq.items() if c > 1})
 
-    def template(self, min_docs: int = 3, min_share: float = 0.5) -> frozenset[str]:
+    def template(self, min_docs: int = 2, min_share: float = 0.3) -> frozenset[str]:
         """Keys frequent enough to be the source's page template.
 
-        ``min_docs`` is floored at 2 so a single document can never declare its own
-        lines boilerplate, however small the source is.
+        Two different articles almost never share a verbatim line, so two documents
+        are enough evidence for a small source; the share keeps rotating sidebar
+        teasers of a large source out.  ``min_docs`` is floored at 2 so a single
+        document can never declare its own lines boilerplate.
         """
         floor = max(2, min_docs, int(min_share * self.n_docs + 0.999999))
         return frozenset(k for k, c in self.doc_freq.items() if c >= floor)
@@ -96,7 +99,7 @@ class SourceProfile:
 # --------------------------------------------------------------------------- line features
 
 _BULLET_RE = re.compile(r"^(?:[*•·◦▪►»+\-–]|o(?=\s)|\d{1,2}[.)])\s+")
-_SENT_END_RE = re.compile(r"[.!?…。！？][\"”’)\]」』]?$")
+_SENT_END_RE = re.compile(r"[.!?…。！？:][\"”’)\]」』]?$")
 # Scripts written without spaces: about two characters carry what a word does in English.
 _UNSPACED_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 
@@ -130,6 +133,12 @@ def analyse_line(raw: str) -> LineInfo:
 
 
 _MAX_WORD_CHARS = 12   # average word length beyond which a "line" is glued-together link text
+# A link title glued to its teaser ("...Student-AthleteA 24-year-old woman"): the
+# html-to-text step lost the break between two elements of a link list.
+_GLUED_TEASER_RE = re.compile(r"[a-z0-9]{2}(?:A|An|The|In|On|At|For|When|After|As|If|It|This|I)\s")
+
+
+_COMMAS = frozenset(",;、，")
 
 
 def is_prose(info: LineInfo) -> bool:
@@ -138,13 +147,13 @@ def is_prose(info: LineInfo) -> bool:
     Sentences carry punctuation and enough words; link texts and labels are short
     and unpunctuated.  Language-neutral on purpose (pages come in many languages).
     """
-    if info.n_chars > _MAX_WORD_CHARS * info.n_words:
+    if info.n_chars > _MAX_WORD_CHARS * info.n_words or _GLUED_TEASER_RE.search(info.text):
         return False
     if info.ends_sentence:
         return info.n_words >= 12 or info.n_words >= 6 and not info.bullet
     if info.n_words < 12 or headline_case(info.text) > 0.6:
         return False
-    return "," in info.text or info.n_words >= 30
+    return not _COMMAS.isdisjoint(info.text) or info.n_words >= 40 and headline_case(info.text) < 0.3
 
 
 def headline_case(text: str) -> float:
@@ -163,30 +172,33 @@ _MONEY = r"[$€£¥]"
 _RULES: tuple[tuple[str, re.Pattern[str], int], ...] = (
     ("donation_widget", re.compile(
         rf"^(?:{_MONEY}\s*[\d.,]+|[\d.,]+\s*{_MONEY})(?:\s*(?:/|of)\s*(?:{_MONEY}\s*[\d.,]+|[\d.,]+\s*{_MONEY}))?$"
-        r"|\b(?:donat(?:e|ion|ions)|^support (?:us|our|\S+(?: \S+)?)$|consider (?:helping|supporting)|help(?:ing)? us\b"
+        r"|\b(?:donat(?:e|ion|ions)|^support (?:us|our|\S+(?: \S+)?)$|consider (?:helping|supporting)|help us (?:keep|continue|grow|fund)"
         r"|patreon|paypal|buy me a coffee|become a (?:patron|member|supporter))", re.I), 10),
     ("comment_ui", re.compile(
-        r"\b(?:notify of|newest|oldest|most voted|inline feedbacks?|view all comments|(?:leave|post|add|write|submit)"
+        r"\b(?:notify of|(?:newest|oldest)(?:\s+(?:first|newest|oldest|most voted))+|most voted|inline feedbacks?|view all comments|(?:leave|post|add|write|submit)"
         r" (?:a|your|new)? ?(?:comment|reply|response)|comments? (?:are|is) closed|please comment|thoughts\W+please"
         r"|\d+ (?:comments?|repl(?:y|ies)|responses?)\b|(?:read|show|load|view) (?:more|all|\d+)? ?(?:comments|replies)"
         r"|report abuse|comment policy|reply\s*$|^comments?\s*(?:\(\d+\))?$|^replies\s*$|log ?in to (?:comment|reply)"
-        r"|talkback|have your say|discussion)\b", re.I), 8),
+        r"|talkback|have your say)\b", re.I), 8),
     ("share_widget", re.compile(
         r"\b(?:share|tweet|facebook|twitter|linkedin|pinterest|whatsapp|reddit|digg|del\.icio\.us|stumbleupon"
         r"|e-?mail (?:this|to a friend)|print (?:this|article|page)|bookmark|permalink|telegram|vkontakte|instagram"
         r"|youtube|follow us|like us)\b|^print$|^e-?mail$|^save$", re.I), 5),
+    ("share_widget", re.compile(r"\b(?:follow|like|join|find) us on\b", re.I), 25),
     ("caption", re.compile(
-        r"\b(?:photo|image|picture|source|credit|courtesy|file photo)\s*:|\((?:photo|image|ap|reuters|getty|afp)\b"
+        r"\b(?:photo|image|picture|source|credit|courtesy|file photo)\s*:|\((?:photo|image|getty)\b"
         r"|\bclick (?:to|here to) (?:see|enlarge|view|zoom)|\b(?:photo|picture|image)s? (?:by|courtesy|credit)"
         r"|getty images|\bap photo\b", re.I), 25),
     ("subscribe_widget", re.compile(
-        r"\b(?:subscribe|subscription|newsletter|sign ?up|rss|feeds?|alerts?|unsubscribe|mailing list)\b", re.I), 10),
+        r"\b(?:subscribe|subscription|newsletter|sign ?up|rss|(?:news|e-?mail|web) ?(?:feeds?|alerts?)|unsubscribe"
+        r"|mailing list)\b", re.I), 10),
     ("cookie_notice", re.compile(
         r"\b(?:cookies?|privacy (?:policy|notice|statement|settings)|terms (?:of|and) (?:use|service|conditions)"
         r"|gdpr|consent)\b", re.I), 40),
     ("copyright", re.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|\ball rights reserved\b", re.I), 40),
     ("login", re.compile(
-        r"\b(?:log ?in|log ?out|sign ?in|sign ?out|register|my account|password|username|forgot)\b", re.I), 6),
+        r"\b(?:log ?in|log ?out|sign ?in|sign ?out|my account|password|username|forgot)\b"
+        r"|^register\b|\bregister (?:now|here|today|for free)\b", re.I), 6),
     ("reading_time", re.compile(r"^\d+\s*(?:min(?:ute)?s?|mins?)\.?\s*read\b", re.I), 5),
     ("advert", re.compile(r"^(?:advertisement|advertising|sponsored|ad|ads by \w+|promoted|\w+ ad)$", re.I), 4),
     ("navigation", re.compile(
@@ -199,13 +211,19 @@ _RULES: tuple[tuple[str, re.Pattern[str], int], ...] = (
         r"|send (?:this )?(?:article|story)\W*.*|(?:article|story) tools|rate this(?: article| story)?\W*"
         r"|listen|watch|play video|full story|more (?:on|in|from) .{1,30}|photos?|video|gallery|slideshow)"
         r"\s*(?:»|›|>+|:|!)?$", re.I), 5),
+    ("section_heading", re.compile(
+        r"^(?:latest|top|more|related|popular|trending|recent|featured|other|editors?'?s? picks?|in other news"
+        r"|most (?:read|viewed|popular|shared|e-?mailed|commented|recent))\b", re.I), 3),
     ("code", re.compile(
         r"[;=)]\s*\{|^\s*\}|\);\s*$|\bfunction\s*\(|\bvar \w+\s*=|document\.write|javascript:|\$\("
         r"|</?[a-z][a-z0-9]*(?:\s+[a-z-]+=|\s*/?>)"), 400),
 )
 
-_SEPARATORS_RE = re.compile(r"\s*(?:\||»|›|·|•|::|/)\s*")
+_SEPARATORS_RE = re.compile(r"\s*(?:\||»|›|·|•|::)\s*|\s+/\s+")
 _TEASER_RE = re.compile(r"(?:\[(?:…|\.\.\.)\]|(?:read|continue) (?:more|reading)\W*)$", re.I)
+
+
+_SEPARATOR_CHARS = frozenset("|»›·•:/")
 
 
 def boilerplate_reason(info: LineInfo) -> str | None:
@@ -213,16 +231,45 @@ def boilerplate_reason(info: LineInfo) -> str | None:
     text = info.text
     if not text:
         return None
-    if not info.ends_sentence or info.n_words <= 12:
+    if (not info.ends_sentence or info.n_words <= 12) and not _SEPARATOR_CHARS.isdisjoint(text):
         parts = [p for p in _SEPARATORS_RE.split(text) if p]
         if len(parts) >= 3 and info.n_words <= 4 * len(parts):
             return "nav_menu"
+    if info.n_words <= _SHORT_LINE_WORDS:
+        return _short_line_reason(text, info.n_words)
+    return _rule_reason(text, info.n_words)
+
+
+# Substrings without which a rule cannot match: a cheap test that spares long
+# text lines the regex scans of the few rules that apply to them.
+_TRIGGERS = {
+    "caption": ("photo", "image", "picture", "source", "credit", "courtesy", "click", "getty"),
+    "cookie_notice": ("cookie", "privacy", "terms", "gdpr", "consent"),
+    "copyright": ("©", "(c)", "copyright", "rights reserved"),
+    "code": ("{", "}", ");", "function", "var ", "document.", "javascript:", "$(", "<"),
+    "teaser": ("]", "more", "reading"),
+}
+
+
+def _rule_reason(text: str, n_words: int) -> str | None:
+    low = text.casefold()
     for reason, pattern, max_words in _RULES:
-        if info.n_words <= max_words and pattern.search(text):
+        if n_words > max_words:
+            continue
+        triggers = _TRIGGERS.get(reason)
+        if triggers and not any(t in low for t in triggers):
+            continue
+        if pattern.search(text):
             return reason
-    if _TEASER_RE.search(text):
+    if any(t in low for t in _TRIGGERS["teaser"]) and _TEASER_RE.search(text):
         return "teaser"
     return None
+
+
+# Menus, widgets and footers repeat verbatim across the pages of a site, so the
+# verdict on a short line is worth remembering for the next document.
+_SHORT_LINE_WORDS = 12
+_short_line_reason = lru_cache(maxsize=1 << 16)(_rule_reason)
 
 
 # --------------------------------------------------------------------------- comments

@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from textlake.config import ConfigError, PipelineConfig
 from textlake.pipeline import dataset_counts, run_pipeline
+from textlake.synth import write_corpus
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--config", help="YAML with defaults (default: include/config/textlake.yaml)")
     run.add_argument("--run-id", help="name of the run (default: cli__<UTC timestamp>)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    synth = commands.add_parser("synth", help="write synthetic raw pages for load tests and benchmarks")
+    synth.add_argument("--out", required=True, help="folder to write the pages into (one subfolder per site)")
+    synth.add_argument("--size-mb", type=float, default=100, help="raw text to write (default 100)")
+    synth.add_argument("--seed", type=int, default=0)
+    synth.add_argument("--huge-file-mb", type=float, default=0, help="also write one file of this size")
     summary = commands.add_parser("summary", help="rows per published dataset and files per ledger status")
     summary.add_argument("--output", help="the datasets' folder (default: the configured output)")
     summary.add_argument("--config", help="YAML with defaults (default: include/config/textlake.yaml)")
@@ -38,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "synth":
+        print(json.dumps(write_corpus(Path(args.out), args.size_mb, seed=args.seed, huge_file_mb=args.huge_file_mb)))
+        return 0
     overrides = {k: v for k, v in vars(args).items()
                  if k in ("input", "output", "patterns", "workers", "shard_target_mb", "source_from", "debug_trace")}
     try:

@@ -99,8 +99,9 @@ def detect_encoding(data: bytes) -> tuple[str, bytes]:
     # Short Western texts fit several single-byte code pages equally well; the web's
     # own default (WHATWG maps latin-1 to windows-1252) breaks the tie.
     least_chaos = min(m.chaos for m in matches)
-    tied = [m.encoding for m in matches if m.chaos <= least_chaos + 0.01]
-    return ("cp1252" if "cp1252" in tied else tied[0]), data
+    tied = [m for m in matches if m.chaos <= least_chaos + 0.01]
+    western = any("cp1252" in (m.could_be_from_charset or [m.encoding]) for m in tied)
+    return ("cp1252" if western else tied[0].encoding), data
 
 
 def _looks_utf16(data: bytes) -> bool:

@@ -37,10 +37,22 @@ def staging_dir(config: PipelineConfig, run_id: str) -> Path:
     return Path(config.output) / "_staging" / run_token(run_id)
 
 
+def published_manifest(config: PipelineConfig, run_id: str) -> Path:
+    """Written by the publish step; its presence means the run is complete."""
+    return Path(config.output) / "_manifests" / f"{run_token(run_id)}.json"
+
+
 def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
-    """Discover, settle what needs no processing, and write one manifest per shard."""
+    """Discover, settle what needs no processing, and write one manifest per shard.
+
+    A run that has published already plans nothing: clearing and re-running any of its
+    tasks cannot add a row twice. New files wait for the next run.
+    """
     token = run_token(run_id)
     stage = staging_dir(config, run_id)
+    if published_manifest(config, run_id).exists():
+        return {"run_id": token, "ingested_at": ingested_at.isoformat(), "manifests": [],
+                "counts": {"already_published": True}}
     files, links = list_inputs(config.input, config.patterns, exclude=config.output)
     ledger = read_ledger(config.output, exclude_run=token)
     result = plan_run(files, ledger.by_hash, ledger.seen, int(config.shard_target_mb * 1e6), config.max_shards,
@@ -60,8 +72,7 @@ def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
     counts = {"discovered": len(files) + len(links), "skipped_known": result.skipped_known,
               "settled_at_discovery": len(accounted), "to_process": sum(len(s) for s in result.shards),
               "shards": len(result.shards)}
-    run = {"run_id": token, "ingested_at": ingested_at.isoformat(), "staging": str(stage),
-           "manifests": manifests, "counts": counts}
+    run = {"run_id": token, "ingested_at": ingested_at.isoformat(), "manifests": manifests, "counts": counts}
     (stage / "run.json").write_text(json.dumps(run, indent=2))
     return run
 
@@ -85,10 +96,13 @@ def load_profiles(config: PipelineConfig) -> dict[str, SourceProfile]:
 
 def run_shard(config: PipelineConfig, manifest: str, progress: Callable[[int], None] | None = None) -> dict:
     """Process one planned shard into `<staging>/shards/<name>/`."""
-    run = json.loads((Path(manifest).parents[1] / "run.json").read_text())
+    run_file = Path(manifest).parents[1] / "run.json"
+    if not run_file.exists() and published_manifest(config, run_file.parent.name).exists():
+        return {"skipped": "the run is published already"}
+    run = json.loads(run_file.read_text())
     files = [InputFile(**f) for f in json.loads(Path(manifest).read_text())]
     ctx = RunContext(run_id=run["run_id"], ingested_at=dt.datetime.fromisoformat(run["ingested_at"]), config=config)
-    shard_dir = Path(run["staging"]) / "shards" / Path(manifest).stem
+    shard_dir = run_file.parent / "shards" / Path(manifest).stem
     result = process_shard(files, str(shard_dir), ctx, load_profiles(config), progress)
     (shard_dir / "profiles.json").write_text(json.dumps(result.profiles))
     return result.as_dict()
@@ -96,25 +110,29 @@ def run_shard(config: PipelineConfig, manifest: str, progress: Callable[[int], N
 
 def validate(config: PipelineConfig, run_id: str) -> dict:
     """Great Expectations over the staged run; batch-level failures raise."""
-    run = load_run(config, run_id)
-    staged = any(Path(run["staging"]).glob("shards/*/documents"))
-    report = validate_staged(run["staging"], config.output) if staged else ValidationReport({}, [], {}, "")
-    (Path(run["staging"]) / "validation.json").write_text(json.dumps(report.as_dict(), indent=2))
+    if published_manifest(config, run_id).exists() and not staging_dir(config, run_id).exists():
+        return {"skipped": "the run is published already"}
+    load_run(config, run_id)
+    stage = staging_dir(config, run_id)
+    staged = any(stage.glob("shards/*/documents"))
+    report = validate_staged(str(stage), config.output) if staged else ValidationReport({}, [], {}, "")
+    (stage / "validation.json").write_text(json.dumps(report.as_dict(), indent=2))
     raise_on_batch_failure(report)
     return report.as_dict()
 
 
 def publish(config: PipelineConfig, run_id: str) -> dict:
     """Atomically publish the staged run, keep the source profiles, drop the staging."""
-    manifest = Path(config.output) / "_manifests" / f"{run_token(run_id)}.json"
+    manifest = published_manifest(config, run_id)
     if manifest.exists() and not staging_dir(config, run_id).exists():
         return json.loads(manifest.read_text())["counts"]  # published already; a retry changes nothing
     run = load_run(config, run_id)
-    report = ValidationReport(**json.loads((Path(run["staging"]) / "validation.json").read_text()))
+    stage = staging_dir(config, run_id)
+    report = ValidationReport(**json.loads((stage / "validation.json").read_text()))
     ingest_date = dt.datetime.fromisoformat(run["ingested_at"]).date().isoformat()
-    counts = publish_run(config.output, run["staging"], run["run_id"], ingest_date, report.quarantined)
-    remember_profiles(config, Path(run["staging"]))
-    shutil.rmtree(run["staging"])
+    counts = publish_run(config.output, str(stage), run["run_id"], ingest_date, report.quarantined)
+    remember_profiles(config, stage)
+    shutil.rmtree(stage)
     return counts
 
 

@@ -171,13 +171,19 @@ def publish_run(output: str, staging_dir: str, run_id: str, ingest_date: str,
 def settle(files: pa.Table, ledger: Ledger, quarantined: dict[str, str]) -> tuple[pa.Table, dict[str, str], dict[str, str]]:
     """Final ledger statuses; returns (files, doc ids to leave out, doc ids to quarantine with reason).
 
-    A document staged by this run whose content another run published meanwhile
-    becomes a duplicate; one refused by validation becomes quarantined.
+    A file another run accounted for meanwhile is left out; a document whose content
+    another run published becomes a duplicate; one refused by validation becomes quarantined.
     """
-    rows = files.to_pylist()
+    rows = []
     drop: dict[str, str] = {}
     to_quarantine: dict[str, str] = {}
-    for row in rows:
+    for row in files.to_pylist():
+        if (row["source_uri"], row["content_sha256"]) in ledger.seen:
+            # Another run accounted for this very file meanwhile: one ledger row per file.
+            if row["status"] == schema.PUBLISHED:
+                drop[row["doc_id"]] = "accounted for by another run"
+            continue
+        rows.append(row)
         if row["status"] != schema.PUBLISHED:
             continue
         known = ledger.by_hash.get(row["content_sha256"])

@@ -68,7 +68,10 @@ _PROSE_BASE = 10.0           # words a prose line must exceed to pull the run fo
 _SHORT_COST = 1.0
 _SHORT_WORD_COST = 0.3       # long unpunctuated lines are link titles, they cost more
 _FURNITURE_COST = 3.0
+_SECTION_COST = float(__import__("os").environ.get("SEC", 3))
 _MIN_EXTRA_BLOCK = 30.0       # words a secondary prose run must earn to be kept
+_BRIDGE_MAX_LINES = 80
+_BRIDGE_FURNITURE = 0.1
 _ARTICLE_SHARE = 0.25        # a prose run this share of the biggest one can be where the article starts
 _MIN_MAIN_WORDS = 25.0       # below this the page has no running text to anchor on
 _HEAD_GROUPS = 3             # label groups (bylines, dates, decks) kept above the text
@@ -90,9 +93,13 @@ _DATE_RES = (
 _MONTH_YEAR_RE = re.compile(rf"^{_MONTH_RE}\s+(?:19|20)\d\d$", re.I)
 _NAME_LIKE_RE = re.compile(r"^(?:[A-Z][\w'’.-]*\s*){1,3}$")
 _CAPTION_MARK_RE = re.compile(r"\)$|\(\w+\)|\.\.\.|…")
-_BYLINE_RE = re.compile(r"^(?:by|posted|written|published|updated|from|reporting)\b|^\W*\d", re.I)
+_BYLINE_RE = re.compile(r"^(?:by|posted|written|published|updated|from|reporting|filed)\b", re.I)
 _RUN_TOGETHER_RE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 _CONTINUATION_RE = re.compile(r"(?!(?:by|posted|updated|published|at|on|from|www|o)\b)[a-z]+\b(?![.:/@])")
+# A line ending in a comma or a function word cannot be a whole block: it was wrapped.
+_DANGLING_END_RE = re.compile(r"(?:,|\s(?:the|of|a|an|and|or|to|in|on|at|for|with|by|from|as|that|which|is|was|are"
+                              r"|were|his|her|their|its|this|but|than|into|over|under|about))$")
+_BULLET_START_RE = re.compile(r"(?:[*•·◦▪►»+\-–]|o|\d{1,2}[.)])\s")
 _CLOSERS = frozenset('.!?:;"”’)]»…。！？')
 
 _PROSE, _SHORT, _FURNITURE, _BLANK = range(4)
@@ -145,6 +152,25 @@ def _main_runs(score: list[float], lo: int, hi: int) -> list[tuple[int, int]]:
     return sorted(runs)
 
 
+def _bridge_runs(kinds: list[int], runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join neighbouring text runs across a gap of labels and list items.
+
+    Lists, tables and product boxes inside an article cost enough to split it
+    into two runs; when both sides are text and the gap holds (almost) no page
+    furniture, the gap is part of the article rather than a menu between two.
+    """
+    if len(runs) < 2:
+        return runs
+    merged = [runs[0]]
+    for s, e in runs[1:]:
+        gap = [k for k in kinds[merged[-1][1]:s] if k != _BLANK]
+        if len(gap) <= _BRIDGE_MAX_LINES and sum(k == _FURNITURE for k in gap) <= _BRIDGE_FURNITURE * len(gap):
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
 def _find_comment_start(infos: list[LineInfo], kinds: list[int], score: list[float],
                         runs: list[tuple[int, int]]) -> int:
     """First comment widget or threaded handle below the start of the main text.
@@ -188,22 +214,28 @@ def _is_thread_start(infos: list[LineInfo], kinds: list[int], i: int, body_inden
 def _logical_lines(raw: list[str]) -> tuple[list[str], list[int]]:
     """Re-join hard-wrapped lines: (logical lines, index of each one's first raw line).
 
-    A line that stops mid-sentence followed by one starting in lower case is one
-    sentence broken by a <br> or a fixed-width wrap; judging the halves alone
-    would call both of them fragments.  Headlines followed by a lower-case
-    byline or timestamp ("posted 8:58 am", "www.site 2008-01-08") are not wraps.
+    A line that stops mid-sentence is one block broken by a <br> or a fixed-width
+    wrap, and judging the halves alone would call both of them fragments.  Sure
+    signs: it ends in a comma or a function word, or it is a short label ending
+    in a colon ("Location:") whose value follows.  A merely unpunctuated end only
+    counts when the next line starts in lower case, and not after a headline or
+    before a byline or timestamp ("posted 8:58 am", "www.site 2008-01-08").
     """
     lines: list[str] = []
     starts: list[int] = []
-    open_end = False
+    must_join = may_join = False
     for no, ln in enumerate(raw):
         stripped = ln.strip()
-        if open_end and _CONTINUATION_RE.match(stripped) and headline_case(lines[-1]) < 0.6:
+        if stripped and not _BULLET_START_RE.match(stripped) and (
+                must_join or may_join and _CONTINUATION_RE.match(stripped) and headline_case(lines[-1]) < 0.6):
             lines[-1] = f"{lines[-1].rstrip()} {stripped}"
         else:
             lines.append(ln)
             starts.append(no)
-        open_end = bool(stripped) and stripped[-1] not in _CLOSERS and stripped.count(" ") >= 3
+        n_words = stripped.count(" ") + 1 if stripped else 0
+        may_join = n_words >= 4 and stripped[-1] not in _CLOSERS
+        must_join = (may_join and _DANGLING_END_RE.search(stripped) is not None
+                     or 2 <= n_words <= 8 and stripped.endswith(":"))
     return lines, starts
 
 
@@ -243,7 +275,7 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
         elif k == _SHORT:
             score[i] = -_SHORT_COST - _SHORT_WORD_COST * infos[i].n_words
         elif k == _FURNITURE:
-            score[i] = -_FURNITURE_COST
+            score[i] = -_SECTION_COST if reasons[i] == "section_heading" else -_FURNITURE_COST
     runs = _main_runs(score, 0, n)
     comment_start = _find_comment_start(infos, kinds, score, runs)
     if comment_start < n:
@@ -258,6 +290,7 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
                             next((i + 1 for i in range(comment_start) if kinds[i] == _SHORT), 0))
     else:
         title_anchor = runs[0][0] if runs else comment_start
+        runs = _bridge_runs(kinds, runs)
     for s, e in runs:
         for i in range(s, e):
             in_main[i] = True
@@ -276,7 +309,6 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
     seen: set[str] = set()
     if title_idx is not None:
         seen.add(keys[title_idx])
-    prev_kept = -2
     for i in range(comment_start):
         k = kinds[i]
         if k == _BLANK or i == title_idx:
@@ -292,28 +324,11 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
             drop(i, reason)
             continue
         seen.add(keys[i])
-        pieces = _RUN_TOGETHER_RE.split(info.text)
-        if prev_kept == i - 1 and not info.bullet and not infos[prev_kept].bullet and _joinable(infos[prev_kept], info):
-            paragraphs[-1] = f"{paragraphs[-1]}\n{pieces[0]}"
-            pieces = pieces[1:]
-        paragraphs.extend(pieces)
-        prev_kept = i
+        paragraphs.extend(_RUN_TOGETHER_RE.split(info.text))
 
     comments = _split_comments(infos, kinds, reasons, comment_start, drop)
     dropped.sort(key=lambda d: d.line_no)
     return PageSegments(title, published, tuple(paragraphs), tuple(comments), tuple(dropped))
-
-
-import os
-_JM = os.environ.get("JM", "A")
-def _joinable(prev: LineInfo, cur: LineInfo) -> bool:
-    if _JM == "A":
-        return True
-    if _JM == "B":
-        return prev.ends_sentence
-    if _JM == "C":
-        return prev.ends_sentence and cur.ends_sentence
-    return False
 
 
 def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_start: int,
@@ -356,7 +371,8 @@ def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_s
         capital = headline_case(text)
         content = [w for w in _WORD_RE.findall(text.casefold()) if len(w) >= 4]
         overlap = sum(w in body_words for w in content) / len(content) if content else 0.0
-        score = 3.0 * overlap + 0.5 * capital - 0.05 * seen_lines
+        # decks and captions share the headline's words but run longer
+        score = 3.0 * overlap + 0.5 * capital - 0.05 * seen_lines - 0.1 * max(0, info.n_words - 10)
         if counts.get(keys[i], 0) > 1:
             score += 1.0
         if 4 <= info.n_words <= 20:

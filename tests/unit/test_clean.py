@@ -79,10 +79,11 @@ def test_comment_marker_and_author_line():
 def test_source_profile_template_needs_several_documents():
     profile = SourceProfile()
     profile.observe("Home | News\nA story about apples.\nHome | News")
-    assert profile.template() == frozenset()       # one document never makes a template
+    assert profile.template(min_docs=1, min_share=0.0) == frozenset()   # one document never makes a template
     profile.observe("Home | News\nA story about pears.")
     profile.observe("Home | News\nA story about plums.")
     assert profile.template() == frozenset({"home | news"})
+    assert profile.template(min_docs=4) == frozenset()
 
 
 def test_source_profile_round_trips_and_merges():

@@ -1,0 +1,443 @@
+"""The distributed topology of docker-compose.yaml, run natively: CeleryExecutor on PostgreSQL and Redis.
+
+No Docker engine is needed. The test starts, each in its own process group and with a
+temporary AIRFLOW_HOME, the processes the compose stack runs as containers:
+
+    airflow db migrate                  (airflow-init)
+    airflow api-server                  (airflow-apiserver, on a free port)
+    airflow scheduler                   (airflow-scheduler)
+    airflow dag-processor               (airflow-dag-processor)
+    airflow celery worker -H worker1@%h (airflow-worker, scaled to two)
+    airflow celery worker -H worker2@%h
+
+against a fresh PostgreSQL database and a dedicated Redis database number. It then drives
+`textlake_ingest` the way an operator would, through the REST API (token, unpause,
+trigger with `logical_date: null`), and checks that
+
+- the run succeeds;
+- the mapped `process_shard` instances ran on BOTH workers (task instance `hostname`;
+  each worker reports its own name, as each container does in compose);
+- the published Parquet holds one document per input file and a ledger of `published` rows;
+- publish emitted one Asset event per dataset.
+
+A second, strict-xfail test documents a known problem of the core package under Celery:
+a shard task with `workers` > 1 cannot start its process pool (see its marker).
+
+Everything started is stopped (SIGTERM, then SIGKILL of each process group) and the
+database dropped, even when the test fails; process logs are printed on failure.
+Skips only when PostgreSQL or Redis is not reachable. Override the servers with
+TEXTLAKE_TEST_POSTGRES (default postgresql://postgres@127.0.0.1:5432) and
+TEXTLAKE_TEST_REDIS (default redis://127.0.0.1:6379).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+DAG_ID = "textlake_ingest"
+POSTGRES = os.environ.get("TEXTLAKE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("TEXTLAKE_TEST_REDIS", "redis://127.0.0.1:6379")
+REDIS_DBS = range(13, 16)  # dedicated numbers: the first empty one is used, and flushed afterwards
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+WORKERS = ("worker1", "worker2")
+N_FILES = 40  # 40 pages of ~90 kB: about 3.6 MB, four shards of shard_target_mb=1
+SOURCES = ("harbor-ledger", "valley-tribune", "northern-field-notes")
+RUN_TIMEOUT = 360
+STARTUP_TIMEOUT = 180
+
+# Each worker reports its own hostname on its task instances, as each container does in compose.
+HOSTNAME_MODULE = '''import os
+
+
+def worker_name():
+    return os.environ["TEXTLAKE_IT_WORKER_NAME"]
+'''
+
+
+# --- the landing folder ------------------------------------------------------------------------
+
+_WORDS = ("council harbour vote budget residents school bridge river market workers union talks report "
+          "official minister police court water power roads hospital farmers prices winter summer morning "
+          "evening week month year contract pier ferry library clinic survey storm flood tide fishing "
+          "orchard frost apricot growers inspectors engineers teachers nurses drivers volunteers").split()
+_VERBS = ("said", "told reporters", "announced", "warned", "agreed", "argued", "confirmed", "estimated", "expects")
+_NAMES = ("Marisol Okafor", "Renata Szabo", "Alan Whitcombe", "Helen Marsh", "Kwame Asante", "Greta Holm",
+          "Omar Said", "Lina Haddad", "Tom Becker", "Ida Berg")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October")
+
+
+def _sentence(rng: random.Random) -> str:
+    subject = f"{rng.choice(_NAMES)}, who follows the {rng.choice(_WORDS)} {rng.choice(_WORDS)},"
+    words = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(8, 18)))
+    number = f" about {rng.randint(12, 9800):,} {rng.choice(_WORDS)}" if rng.random() < 0.4 else ""
+    return f"{subject} {rng.choice(_VERBS)} that the {words}{number} would change by {rng.choice(_MONTHS)}."
+
+
+def write_landing(landing: Path, n_files: int, target_bytes: int = 90_000) -> list[Path]:
+    """Realistic raw pages: a site template (menu, donation and share lines), title, byline,
+    date, many unique paragraphs and a short comment section. Unique, deterministic."""
+    rng = random.Random(20261121)
+    paths = []
+    for n in range(n_files):
+        source = SOURCES[n % len(SOURCES)]
+        site = source.replace("-", " ").title()
+        title = f"{' '.join(rng.choice(_WORDS) for _ in range(6)).capitalize()} ({n})"
+        lines = [site, "Home | Local | Business | Opinion | Weather | Sport", "Subscribe  |  Sign in", "",
+                 title, "", f"By {rng.choice(_NAMES)}, Staff Writer", f"{rng.choice(_MONTHS)} {rng.randint(1, 28)}, 2026", "",
+                 f"Support {site}: independent local news since 1987.", ""]
+        size = sum(len(line) + 1 for line in lines)
+        while size < target_bytes:
+            paragraph = " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
+            lines += [paragraph, ""]
+            size += len(paragraph) + 2
+        lines += ["Share this article: Facebook | X | Email", f"© 2026 {site}. All rights reserved.", "",
+                  "Reader comments", "", rng.choice(_NAMES), "", _sentence(rng), ""]
+        path = landing / source / f"2026-03-{n:02d}-story-{n}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+# --- servers, ports, processes -----------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _postgres_admin():
+    """An autocommit connection to the maintenance database, or a skip."""
+    import psycopg2
+
+    try:
+        conn = psycopg2.connect(f"{POSTGRES}/postgres", connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES} ({str(exc).strip()}); set TEXTLAKE_TEST_POSTGRES")
+    conn.autocommit = True
+    return conn
+
+
+def _redis_db() -> int:
+    """The first empty dedicated Redis database, or a skip."""
+    import redis
+
+    for db in REDIS_DBS:
+        try:
+            client = redis.Redis.from_url(f"{REDIS}/{db}", socket_connect_timeout=3)
+            empty = client.dbsize() == 0
+        except redis.exceptions.RedisError as exc:
+            pytest.skip(f"Redis is not reachable at {REDIS} ({exc}); set TEXTLAKE_TEST_REDIS")
+        if empty:
+            return db
+    pytest.skip(f"Redis databases {list(REDIS_DBS)} at {REDIS} are all in use")
+
+
+class Stack:
+    """The processes of one Airflow deployment, each in its own process group, logging to files."""
+
+    def __init__(self, home: Path, env: dict[str, str]):
+        self.home, self.env = home, env
+        self.procs: dict[str, tuple[subprocess.Popen, Path]] = {}
+
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
+        log = self.home / f"{name}.log"
+        handle = open(log, "wb")
+        proc = subprocess.Popen([AIRFLOW, *args], env={**self.env, **(env or {})}, cwd=self.home,
+                                stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # own session = own process group
+        handle.close()
+        self.procs[name] = (proc, log)
+
+    def run(self, name: str, *args: str, timeout: float) -> None:
+        self.start(name, *args)
+        proc, log = self.procs[name]
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"`airflow {' '.join(args)}` took more than {timeout} s\n{self.tail(name)}")
+        if code != 0:
+            pytest.fail(f"`airflow {' '.join(args)}` exited with {code}\n{self.tail(name)}")
+
+    def check_alive(self) -> None:
+        for name, (proc, _) in self.procs.items():
+            if name != "db-migrate" and proc.poll() is not None:
+                pytest.fail(f"{name} exited with {proc.returncode}\n{self.tail(name)}")
+
+    def tail(self, name: str, lines: int = 40) -> str:
+        text = self.procs[name][1].read_text(errors="replace").splitlines()[-lines:]
+        return f"--- {name} (last {len(text)} lines of {self.procs[name][1]}) ---\n" + "\n".join(text)
+
+    def tails(self) -> str:
+        return "\n".join(self.tail(name) for name in self.procs)
+
+    def stop(self, grace: float = 15) -> None:
+        """SIGTERM every process group, then SIGKILL whatever is left of them."""
+        groups = [proc.pid for proc, _ in self.procs.values()]
+        for pgid in groups:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for proc, _ in self.procs.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        for pgid in groups:  # children (task runners, forkservers, uvicorn workers) share the group
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
+        for proc, _ in self.procs.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
+
+
+class Api:
+    """The api-server's REST API, authenticated as the simple auth manager's admin."""
+
+    def __init__(self, base: str):
+        self.base, self.token = base, None
+
+    def call(self, method: str, path: str, body: dict | None = None, timeout: float = 30):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if self.token:
+            request.add_header("Authorization", f"Bearer {self.token}")
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            payload = response.read()
+        return json.loads(payload) if payload else None
+
+    def login(self) -> None:
+        self.token = self.call("GET", "/auth/token")["access_token"]  # SIMPLE_AUTH_MANAGER_ALL_ADMINS
+
+
+def _wait(what: str, probe, stack: Stack, timeout: float, every: float = 2):
+    """Poll `probe` until it returns something truthy; fail with the logs after `timeout`."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        stack.check_alive()
+        try:
+            result = probe()
+            if result:
+                return result
+        except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+            last = exc
+        time.sleep(every)
+    pytest.fail(f"timed out after {timeout} s waiting for {what} (last error: {last!r})")
+
+
+def _celery_workers_ready(broker: str) -> set[str]:
+    from celery import Celery
+
+    app = Celery(broker=broker)
+    try:
+        replies = app.control.ping(timeout=1.0) or []
+    finally:
+        app.close()
+    return {name.split("@", 1)[0] for reply in replies for name in reply}
+
+
+# --- the deployment ----------------------------------------------------------------------------
+
+class Deployment:
+    def __init__(self, stack: Stack, api: Api, tmp: Path):
+        self.stack, self.api, self.tmp = stack, api, tmp
+
+    def trigger(self, conf: dict) -> str:
+        run = self.api.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None, "conf": conf})
+        return run["dag_run_id"]
+
+    def run_state(self, run_id: str) -> str:
+        return self.api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.parse.quote(run_id, safe='')}")["state"]
+
+    def task_instances(self, run_id: str) -> list[dict]:
+        path = f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.parse.quote(run_id, safe='')}/taskInstances?limit=100"
+        return self.api.call("GET", path)["task_instances"]
+
+    def task_log(self, run_id: str, task_id: str) -> str:
+        """Every attempt's log of a task (all map indexes), read where the workers wrote them."""
+        logs = self.stack.home / "logs" / f"dag_id={DAG_ID}" / f"run_id={run_id}" / f"task_id={task_id}"
+        return "\n".join(p.read_text(errors="replace") for p in sorted(logs.rglob("*.log")))
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    """The stack, started once for the module on a fresh database, Redis db and AIRFLOW_HOME;
+    everything stopped and removed afterwards, whatever happened."""
+    admin = _postgres_admin()
+    redis_db = _redis_db()
+    tmp = tmp_path_factory.mktemp("celery-topology")
+    database = f"textlake_it_{uuid.uuid4().hex[:10]}"
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{database}"')
+    home, pylib = tmp / "airflow-home", tmp / "pylib"
+    home.mkdir()
+    pylib.mkdir()
+    (pylib / "textlake_it_hostname.py").write_text(HOSTNAME_MODULE)
+    port = _free_port()
+    while port in (8793, 8794):  # serve-logs ports of a standalone Airflow
+        port = _free_port()
+    from cryptography.fernet import Fernet
+
+    db_url = f"{POSTGRES.split('://', 1)[1]}/{database}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TEXTLAKE_"))}
+    env.update({
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{db_url}",
+        "AIRFLOW__CELERY__BROKER_URL": f"{REDIS}/{redis_db}",
+        "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://{db_url}",
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        "GX_ANALYTICS_ENABLED": "False",
+        # The DAG's defaults live in the repository; the runs read and write in tmp.
+        "TEXTLAKE_ALLOWED_ROOTS": os.pathsep.join([str(ROOT), str(tmp)]),
+    })
+    stack = Stack(home, env)
+    api = Api(f"http://127.0.0.1:{port}")
+    try:
+        # airflow-init
+        stack.run("db-migrate", "db", "migrate", timeout=240)
+        # the long-running services; every worker names itself, as a container's hostname would
+        stack.start("api-server", "api-server")
+        stack.start("scheduler", "scheduler", "--skip-serve-logs")
+        stack.start("dag-processor", "dag-processor")
+        for name in WORKERS:
+            stack.start(name, "celery", "worker", "-H", f"{name}@%h", "-c", "1", "--skip-serve-logs",
+                        "--pid", str(home / f"{name}.pid"),
+                        env={"PYTHONPATH": str(pylib), "TEXTLAKE_IT_WORKER_NAME": name,
+                             "AIRFLOW__CORE__HOSTNAME_CALLABLE": "textlake_it_hostname.worker_name"})
+        _wait("the api-server", lambda: api.call("GET", "/api/v2/monitor/health", timeout=5), stack, STARTUP_TIMEOUT)
+        api.login()
+        _wait(f"the dag-processor to serialize {DAG_ID}", lambda: api.call("GET", f"/api/v2/dags/{DAG_ID}"),
+              stack, STARTUP_TIMEOUT)
+        broker = env["AIRFLOW__CELERY__BROKER_URL"]
+        _wait("both Celery workers", lambda: _celery_workers_ready(broker) >= set(WORKERS), stack, STARTUP_TIMEOUT)
+        # what an operator does first: unpause (DAGs start paused, as in compose)
+        assert api.call("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})["is_paused"] is False
+        yield Deployment(stack, api, tmp)
+    except BaseException:
+        print(stack.tails())  # shown by pytest with the failure
+        raise
+    finally:
+        stack.stop()
+        with contextlib.suppress(Exception):
+            import redis
+
+            redis.Redis.from_url(f"{REDIS}/{redis_db}").flushdb()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin.close()
+
+
+# --- the tests ---------------------------------------------------------------------------------
+
+def test_shards_run_on_both_celery_workers(deployment):
+    started = time.monotonic()
+    landing, output = deployment.tmp / "landing", deployment.tmp / "output"
+    inputs = write_landing(landing, N_FILES)
+    try:
+        conf = {"input": str(landing), "output": str(output), "shard_target_mb": 1, "max_shards": 8,
+                "workers": 1, "source_from": "path"}
+        run_id = deployment.trigger(conf)
+
+        def finished():
+            state = deployment.run_state(run_id)
+            return state if state in ("success", "failed") else None
+
+        state = _wait(f"run {run_id}", finished, deployment.stack, RUN_TIMEOUT, every=3)
+        tis = deployment.task_instances(run_id)
+        summary = sorted((ti["task_id"], ti["map_index"], ti["state"], ti["hostname"], ti["try_number"]) for ti in tis)
+        assert state == "success", f"run ended {state}: {summary}"
+
+        # the shards were spread over both workers
+        shards = [ti for ti in tis if ti["task_id"] == "process_shard"]
+        assert len(shards) >= 3, summary
+        assert all(ti["state"] == "success" for ti in tis), summary
+        assert {ti["hostname"] for ti in shards} == set(WORKERS), f"process_shard did not run on both workers: {summary}"
+        assert {ti["executor"] for ti in tis} <= {None, "CeleryExecutor"}, summary
+
+        # the published data: one document per input file, every file published
+        from textlake.pipeline import dataset_counts
+
+        counts = dataset_counts(str(output))
+        assert counts["documents"] == len(inputs) == N_FILES, counts
+        assert counts["files"] == N_FILES and counts["files_by_status"] == {"published": N_FILES}, counts
+        assert not (output / "_staging").exists() or not any((output / "_staging").iterdir())
+
+        # publish announced every dataset
+        quoted = urllib.parse.quote(run_id, safe="")
+        events = deployment.api.call("GET", f"/api/v2/assets/events?source_dag_id={DAG_ID}&source_run_id={quoted}&limit=50")
+        assert events["total_entries"] == 5, events
+        print(f"\ncelery topology: {len(shards)} shards on {sorted({ti['hostname'] for ti in shards})}, "
+              f"{counts['documents']} documents, run in {time.monotonic() - started:.0f} s")
+    except BaseException:
+        print(deployment.stack.tails())
+        raise
+
+
+class DaemonicPoolError(AssertionError):
+    """A shard task could not start its process pool inside a Celery worker."""
+
+
+@pytest.mark.xfail(strict=True, raises=DaemonicPoolError, reason=(
+    "textlake.shard._executor starts a ProcessPoolExecutor inside the task when workers > 1 (or 0 = every core); "
+    "Celery's prefork pool runs tasks in daemonic processes, and multiprocessing refuses: 'daemonic processes "
+    "are not allowed to have children'. docs/scale-out.md and the compose config keep workers at 1. "
+    "Remove this marker once shard tasks with workers > 1 succeed under Celery."))
+def test_processes_per_shard_under_celery(deployment):
+    """One shard of two chunks (65+ files) with workers: 2, so the shard starts a pool of two processes."""
+    landing, output = deployment.tmp / "landing-pool", deployment.tmp / "output-pool"
+    write_landing(landing, 70, target_bytes=3_000)
+    run_id = deployment.trigger({"input": str(landing), "output": str(output), "shard_target_mb": 64, "workers": 2,
+                                 "source_from": "path"})
+    quoted = urllib.parse.quote(run_id, safe="")
+
+    def outcome():
+        state = deployment.run_state(run_id)
+        shard_states = {ti["state"] for ti in deployment.task_instances(run_id) if ti["task_id"] == "process_shard"}
+        if state in ("success", "failed") or shard_states & {"up_for_retry", "failed"}:
+            return state, shard_states
+        return None
+
+    state, shard_states = _wait(f"run {run_id}", outcome, deployment.stack, RUN_TIMEOUT, every=3)
+    if state == "success":
+        return
+    log = deployment.task_log(run_id, "process_shard")
+    with contextlib.suppress(Exception):  # stop the retries; the stack is torn down next anyway
+        deployment.api.call("PATCH", f"/api/v2/dags/{DAG_ID}/dagRuns/{quoted}", {"state": "failed"})
+    if "daemonic processes are not allowed to have children" in log:
+        raise DaemonicPoolError(f"process_shard failed ({shard_states}): daemonic processes are not allowed to have children")
+    pytest.fail(f"run {run_id} ended {state}, shards {shard_states}\n{log[-4000:]}")
