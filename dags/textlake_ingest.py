@@ -26,13 +26,14 @@ Every parameter of the trigger form is documented below it; the defaults live in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Asset, BaseHook, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from textlake.config import ConfigError, PipelineConfig
+from textlake.config import ConfigError, PipelineConfig, storage_options_from_connection
 
 DEFAULTS = PipelineConfig.from_overrides()
 DATASETS = ("documents", "segments", "comments", "files", "quarantine")
@@ -67,9 +68,14 @@ def run_config() -> PipelineConfig:
     if unknown:
         raise AirflowFailException(f"unknown parameter(s) {unknown}; the form accepts {sorted(PARAMS)}")
     try:
-        return PipelineConfig.from_overrides({key: context["params"][key] for key in PARAMS})
+        config = PipelineConfig.from_overrides({key: context["params"][key] for key in PARAMS})
     except ConfigError as exc:
         raise AirflowFailException(f"invalid configuration: {exc}") from None
+    if not config.storage_conn_id:
+        return config
+    conn = BaseHook.get_connection(config.storage_conn_id)  # object-store credentials never live in the repo
+    secrets = storage_options_from_connection(conn.conn_type, conn.login, conn.password, conn.extra_dejson)
+    return dataclasses.replace(config, storage_options={**config.storage_options, **secrets})
 
 
 @dag(

@@ -27,3 +27,18 @@ def seeds() -> Path:
     if not SEEDS.is_dir():
         pytest.skip(f"the seed files are expected in {SEEDS} (../shared beside the repo)")
     return SEEDS
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """A fresh SQLite metadata database for the session's `dag.test()` runs."""
+    from airflow.utils.db import resetdb
+
+    resetdb(skip_init=False)
+
+
+@pytest.fixture(scope="session")
+def dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags")).dags["textlake_ingest"]

@@ -99,7 +99,8 @@ class SourceProfile:
 # --------------------------------------------------------------------------- line features
 
 _BULLET_RE = re.compile(r"^(?:[*•·◦▪►»+\-–]|o(?=\s)|\d{1,2}[.)])\s+")
-_SENT_END_RE = re.compile(r"[.!?…。！？:][\"”’)\]」』]?$")
+_SENT_END = frozenset(".!?…。！？:")
+_QUOTE_END = frozenset("\"”’)]」』")
 # Scripts written without spaces: about two characters carry what a word does in English.
 _UNSPACED_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 
@@ -128,16 +129,18 @@ def analyse_line(raw: str) -> LineInfo:
         bullet=m is not None,
         n_words=len(text.split()) + (0 if text.isascii() else len(_UNSPACED_RE.findall(text)) // 2),
         n_chars=len(text),
-        ends_sentence=bool(_SENT_END_RE.search(text)),
+        ends_sentence=text[-1:] in _SENT_END or text[-1:] in _QUOTE_END and text[-2:-1] in _SENT_END,
     )
 
 
 _MAX_WORD_CHARS = 12   # average word length beyond which a "line" is glued-together link text
 # A link title glued to its teaser ("...Student-AthleteA 24-year-old woman"): the
 # html-to-text step lost the break between two elements of a link list.
-_GLUED_TEASER_RE = re.compile(r"[a-z0-9]{2}(?:A|An|The|In|On|At|For|When|After|As|If|It|This|I)\s")
+_GLUED_TEASER_RE = re.compile(r"[a-z0-9]{2}(?:A|An|The|In|On|At|For|When|After|As|If|It|This|I)\s"
+                              r"|[a-z]{4}[A-Z][a-z]+\s[a-z]|[a-z]{2}[?!)][A-Z][a-z]")
 
 
+_CASE_JOIN_RE = re.compile(r"[a-z0-9?!)][A-Z]")   # cheap necessary condition for the pattern above
 _COMMAS = frozenset(",;、，")
 
 
@@ -147,13 +150,15 @@ def is_prose(info: LineInfo) -> bool:
     Sentences carry punctuation and enough words; link texts and labels are short
     and unpunctuated.  Language-neutral on purpose (pages come in many languages).
     """
-    if info.n_chars > _MAX_WORD_CHARS * info.n_words or _GLUED_TEASER_RE.search(info.text):
+    if info.n_chars > _MAX_WORD_CHARS * info.n_words:
         return False
     if info.ends_sentence:
-        return info.n_words >= 12 or info.n_words >= 6 and not info.bullet
-    if info.n_words < 12 or headline_case(info.text) > 0.6:
+        sentence_like = info.n_words >= 12 or info.n_words >= 6 and not info.bullet
+    elif info.n_words < 12 or headline_case(info.text) > 0.6:
         return False
-    return not _COMMAS.isdisjoint(info.text) or info.n_words >= 40 and headline_case(info.text) < 0.3
+    else:
+        sentence_like = not _COMMAS.isdisjoint(info.text) or info.n_words >= 40 and headline_case(info.text) < 0.3
+    return sentence_like and not (_CASE_JOIN_RE.search(info.text) and _GLUED_TEASER_RE.search(info.text))
 
 
 def headline_case(text: str) -> float:
@@ -172,13 +177,16 @@ _MONEY = r"[$€£¥]"
 _RULES: tuple[tuple[str, re.Pattern[str], int], ...] = (
     ("donation_widget", re.compile(
         rf"^(?:{_MONEY}\s*[\d.,]+|[\d.,]+\s*{_MONEY})(?:\s*(?:/|of)\s*(?:{_MONEY}\s*[\d.,]+|[\d.,]+\s*{_MONEY}))?$"
-        r"|\b(?:donat(?:e|ion|ions)|^support (?:us|our|\S+(?: \S+)?)$|consider (?:helping|supporting)|help us (?:keep|continue|grow|fund)"
-        r"|patreon|paypal|buy me a coffee|become a (?:patron|member|supporter))", re.I), 10),
+        r"|\b(?:donat(?:e|ion|ions)|^support (?:us|our|\S+(?: \S+)?)$|consider (?:helping|supporting)"
+        r"|help us (?:keep|continue|grow|fund)|patreon|paypal|buy me a coffee|become a (?:patron|member|supporter))",
+        re.I), 10),
     ("comment_ui", re.compile(
-        r"\b(?:notify of|(?:newest|oldest)(?:\s+(?:first|newest|oldest|most voted))+|most voted|inline feedbacks?|view all comments|(?:leave|post|add|write|submit)"
-        r" (?:a|your|new)? ?(?:comment|reply|response)|comments? (?:are|is) closed|please comment|thoughts\W+please"
+        r"\b(?:notify of|(?:newest|oldest)(?:\s+(?:first|newest|oldest|most voted))+|most voted|inline feedbacks?"
+        r"|view all comments|(?:leave|post|add|write|submit) (?:a|your|new)? ?(?:comment|reply|response)"
+        r"|comments? (?:are|is) closed|please comment|thoughts\W+please"
         r"|\d+ (?:comments?|repl(?:y|ies)|responses?)\b|(?:read|show|load|view) (?:more|all|\d+)? ?(?:comments|replies)"
-        r"|report abuse|comment policy|reply\s*$|^comments?\s*(?:\(\d+\))?$|^replies\s*$|log ?in to (?:comment|reply)"
+        r"|report (?:abuse|this (?:post|comment))|comment policy|reply\s*$|^comments?\s*(?:\(\d+\))?$|^replies\s*$"
+        r"|log ?in to (?:comment|reply)"
         r"|talkback|have your say)\b", re.I), 8),
     ("share_widget", re.compile(
         r"\b(?:share|tweet|facebook|twitter|linkedin|pinterest|whatsapp|reddit|digg|del\.icio\.us|stumbleupon"

@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"textlake: {exc}", file=sys.stderr)
         return 2
     if args.command == "summary":
-        result = dataset_counts(config.output)
+        result = dataset_counts(config.output, config.storage_options)
     else:
         result = run_pipeline(config, run_id=args.run_id, progress_bar=not args.no_progress)
     print(json.dumps(result, indent=2, default=str))

@@ -37,6 +37,9 @@ class PipelineConfig:
     debug_trace: bool = False
     allowed_roots: tuple[str, ...] = (".",)
     allowed_schemes: tuple[str, ...] = ("file",)
+    staging: str | None = None
+    storage_options: dict = dataclasses.field(default_factory=dict)
+    storage_conn_id: str | None = None
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, Any] | None = None, path: str | Path | None = None) -> PipelineConfig:
@@ -54,9 +57,10 @@ class PipelineConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        for key in ("input", "output"):
-            refuse_parent_steps(key, str(values[key]))
-            values[key] = resolve_location(str(values[key]))
+        for key in ("input", "output", "staging"):
+            if values.get(key):
+                refuse_parent_steps(key, str(values[key]))
+                values[key] = resolve_location(str(values[key]))
         values["patterns"] = tuple(values.get("patterns", cls.patterns))
         values["allowed_roots"] = tuple(r if "://" in r else resolve_location(r) for r in values.get("allowed_roots", cls.allowed_roots))
         values["allowed_schemes"] = tuple(values.get("allowed_schemes", cls.allowed_schemes))
@@ -74,8 +78,17 @@ class PipelineConfig:
             raise ConfigError("max_shards >= 1, workers >= 0 and template_min_docs >= 2 are required")
         if not self.patterns:
             raise ConfigError("at least one file pattern is required")
-        for key in ("input", "output"):
-            check_allowed(key, getattr(self, key), self.allowed_roots, self.allowed_schemes)
+        for key in ("input", "output", "staging"):
+            if getattr(self, key):
+                check_allowed(key, getattr(self, key), self.allowed_roots, self.allowed_schemes)
+        if is_uri(self.output) and (not self.staging or is_uri(self.staging)):
+            raise ConfigError("an output on object storage needs `staging`: a local folder shared by the workers, "
+                              "for the run's staged files, source profiles and quality results")
+
+    @property
+    def work_dir(self) -> str:
+        """Local folder for staging, source profiles, locks and quality results."""
+        return self.staging if is_uri(self.output) else self.output
 
     @property
     def worker_count(self) -> int:
@@ -83,8 +96,27 @@ class PipelineConfig:
 
 
 
+def storage_options_from_connection(conn_type: str, login: str | None, password: str | None, extra: dict) -> dict:
+    """fsspec storage options from an Airflow connection's fields (plain data: no Airflow import here).
+
+    An `aws` connection maps to s3fs options (login/password as key/secret, `endpoint_url`
+    and `region_name` from the extra); any other type passes its extra through as options.
+    """
+    if conn_type != "aws":
+        return dict(extra)
+    client = {k: extra[k] for k in ("endpoint_url", "region_name") if extra.get(k)}
+    options = {k: v for k, v in (("key", login), ("secret", password)) if v}
+    return {**options, **({"client_kwargs": client} if client else {})}
+
+
+def is_uri(location: str | None) -> bool:
+    return bool(location) and "://" in location and not location.startswith("file://")
+
+
 def resolve_location(location: str) -> str:
     """Local paths become absolute (relative ones against the project root); URIs pass through."""
+    if location.startswith("file://"):
+        location = location[len("file://"):]
     if "://" in location:
         return location
     path = Path(location).expanduser()

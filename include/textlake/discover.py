@@ -78,10 +78,14 @@ def pattern_regex(patterns: Iterable[str]) -> re.Pattern[str]:
     return re.compile("^(?:" + "|".join(parts) + ")$")
 
 
-def list_inputs(root: str, patterns: Iterable[str], exclude: str | None = None) -> tuple[list[InputFile], list[LedgerEntry]]:
-    """Matching files under `root` (sorted), and the links found, rejected unfollowed."""
+def list_inputs(root: str, patterns: Iterable[str], exclude: str | None = None,
+                options: dict | None = None) -> tuple[list[InputFile], list[LedgerEntry]]:
+    """Matching files under `root` (sorted), and the links found, rejected unfollowed.
+
+    `options` are fsspec storage options (endpoint, credentials) for object stores.
+    """
     matcher = pattern_regex(patterns)
-    fs, base = fsspec.core.url_to_fs(root)
+    fs, base = fsspec.core.url_to_fs(root, **(options or {}))
     if isinstance(fs, LocalFileSystem):
         return _list_local(Path(base), matcher, Path(exclude) if exclude and "://" not in exclude else None)
     files = []
@@ -120,9 +124,9 @@ def _list_local(base: Path, matcher: re.Pattern[str], exclude: Path | None) -> t
     return files, links
 
 
-def sha256_of(uri: str) -> str:
+def sha256_of(uri: str, options: dict | None = None) -> str:
     digest = hashlib.sha256()
-    with fsspec.open(uri, "rb") as handle:
+    with fsspec.open(uri, "rb", **(options or {})) as handle:
         while chunk := handle.read(_HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -136,6 +140,7 @@ def plan_run(
     max_shards: int,
     max_file_bytes: int,
     threads: int = 8,
+    options: dict | None = None,
 ) -> Plan:
     """Hash, settle duplicates and oversize files, cut the rest into byte-balanced shards.
 
@@ -148,7 +153,7 @@ def plan_run(
         if f.size > max_file_bytes:
             accounted.append(LedgerEntry(f.uri, f.size, None, REJECTED, f"file of {f.size} bytes exceeds max_file_mb ({max_file_bytes} bytes)", None))
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        hashed = list(pool.map(_hash_or_error, small))
+        hashed = list(pool.map(_hash_or_error, small, [options] * len(small)))
     fresh: list[InputFile] = []
     first_in_run: dict[str, InputFile] = {}
     skipped = 0
@@ -175,9 +180,9 @@ def plan_run(
     return Plan(shards=cut_shards(fresh, shard_target_bytes, max_shards), accounted=accounted, discovered=len(files), skipped_known=skipped)
 
 
-def _hash_or_error(f: InputFile) -> tuple[str, str | None]:
+def _hash_or_error(f: InputFile, options: dict | None) -> tuple[str, str | None]:
     try:
-        return sha256_of(f.uri), None
+        return sha256_of(f.uri, options), None
     except OSError as exc:
         return "", f"{type(exc).__name__}: {exc}"
 

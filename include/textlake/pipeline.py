@@ -2,7 +2,8 @@
 
 The Airflow DAG maps `process_shard` over the planned shards; the CLI calls the
 same four functions in a loop. Everything a later step needs travels as small
-JSON-able dicts and files under `<output>/_staging/<run>/`, so any step can be
+JSON-able dicts and files under `<work_dir>/_staging/<run>/` (the output folder, or
+the `staging` folder when the output is on object storage), so any step can be
 retried on another worker.
 """
 
@@ -16,6 +17,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import fsspec
 import pyarrow as pa
 
 from textlake import schema
@@ -23,7 +25,7 @@ from textlake.clean import SourceProfile
 from textlake.config import PipelineConfig
 from textlake.discover import InputFile, list_inputs, plan_run
 from textlake.enrich import source_slug
-from textlake.publish import publish_lock, publish_run, read_ledger, write_parquet
+from textlake.publish import open_dataset, publish_lock, publish_run, read_ledger, write_parquet
 from textlake.shard import RunContext, process_shard
 from textlake.validate import ValidationReport, raise_on_batch_failure, validate_staged
 
@@ -34,12 +36,13 @@ def run_token(run_id: str) -> str:
 
 
 def staging_dir(config: PipelineConfig, run_id: str) -> Path:
-    return Path(config.output) / "_staging" / run_token(run_id)
+    return Path(config.work_dir) / "_staging" / run_token(run_id)
 
 
-def published_manifest(config: PipelineConfig, run_id: str) -> Path:
-    """Written by the publish step; its presence means the run is complete."""
-    return Path(config.output) / "_manifests" / f"{run_token(run_id)}.json"
+def published_counts(config: PipelineConfig, run_id: str) -> dict | None:
+    """The publish step's manifest, written once the run is complete; None before that."""
+    fs, path = fsspec.core.url_to_fs(f"{config.output.rstrip('/')}/_manifests/{run_token(run_id)}.json", **config.storage_options)
+    return json.loads(fs.cat_file(path))["counts"] if fs.exists(path) else None
 
 
 def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
@@ -50,13 +53,13 @@ def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
     """
     token = run_token(run_id)
     stage = staging_dir(config, run_id)
-    if published_manifest(config, run_id).exists():
+    if published_counts(config, run_id) is not None:
         return {"run_id": token, "ingested_at": ingested_at.isoformat(), "manifests": [],
                 "counts": {"already_published": True}}
-    files, links = list_inputs(config.input, config.patterns, exclude=config.output)
-    ledger = read_ledger(config.output, exclude_run=token)
+    files, links = list_inputs(config.input, config.patterns, exclude=config.output, options=config.storage_options)
+    ledger = read_ledger(config.output, exclude_run=token, options=config.storage_options)
     result = plan_run(files, ledger.by_hash, ledger.seen, int(config.shard_target_mb * 1e6), config.max_shards,
-                      int(config.max_file_mb * 1e6))
+                      int(config.max_file_mb * 1e6), options=config.storage_options)
     accounted = [*links, *result.accounted]
     if stage.exists():
         shutil.rmtree(stage)
@@ -86,7 +89,7 @@ def load_run(config: PipelineConfig, run_id: str) -> dict:
 
 
 def load_profiles(config: PipelineConfig) -> dict[str, SourceProfile]:
-    folder = Path(config.output) / "_state" / "profiles"
+    folder = Path(config.work_dir) / "_state" / "profiles"
     profiles = {}
     for path in folder.glob("*.json"):
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -97,7 +100,7 @@ def load_profiles(config: PipelineConfig) -> dict[str, SourceProfile]:
 def run_shard(config: PipelineConfig, manifest: str, progress: Callable[[int], None] | None = None) -> dict:
     """Process one planned shard into `<staging>/shards/<name>/`."""
     run_file = Path(manifest).parents[1] / "run.json"
-    if not run_file.exists() and published_manifest(config, run_file.parent.name).exists():
+    if not run_file.exists() and published_counts(config, run_file.parent.name) is not None:
         return {"skipped": "the run is published already"}
     run = json.loads(run_file.read_text())
     files = [InputFile(**f) for f in json.loads(Path(manifest).read_text())]
@@ -110,12 +113,12 @@ def run_shard(config: PipelineConfig, manifest: str, progress: Callable[[int], N
 
 def validate(config: PipelineConfig, run_id: str) -> dict:
     """Great Expectations over the staged run; batch-level failures raise."""
-    if published_manifest(config, run_id).exists() and not staging_dir(config, run_id).exists():
+    if not staging_dir(config, run_id).exists() and published_counts(config, run_id) is not None:
         return {"skipped": "the run is published already"}
     load_run(config, run_id)
     stage = staging_dir(config, run_id)
     staged = any(stage.glob("shards/*/documents"))
-    report = validate_staged(str(stage), config.output) if staged else ValidationReport({}, [], {}, "")
+    report = validate_staged(str(stage), config.work_dir) if staged else ValidationReport({}, [], {}, "")
     (stage / "validation.json").write_text(json.dumps(report.as_dict(), indent=2))
     raise_on_batch_failure(report)
     return report.as_dict()
@@ -123,14 +126,16 @@ def validate(config: PipelineConfig, run_id: str) -> dict:
 
 def publish(config: PipelineConfig, run_id: str) -> dict:
     """Atomically publish the staged run, keep the source profiles, drop the staging."""
-    manifest = published_manifest(config, run_id)
-    if manifest.exists() and not staging_dir(config, run_id).exists():
-        return json.loads(manifest.read_text())["counts"]  # published already; a retry changes nothing
+    if not staging_dir(config, run_id).exists():
+        counts = published_counts(config, run_id)
+        if counts is not None:
+            return counts  # published already; a retry changes nothing
     run = load_run(config, run_id)
     stage = staging_dir(config, run_id)
     report = ValidationReport(**json.loads((stage / "validation.json").read_text()))
     ingest_date = dt.datetime.fromisoformat(run["ingested_at"]).date().isoformat()
-    counts = publish_run(config.output, str(stage), run["run_id"], ingest_date, report.quarantined)
+    counts = publish_run(config.output, str(stage), run["run_id"], ingest_date, report.quarantined, config.work_dir,
+                         config.storage_options)
     remember_profiles(config, stage)
     shutil.rmtree(stage)
     return counts
@@ -138,9 +143,9 @@ def publish(config: PipelineConfig, run_id: str) -> dict:
 
 def remember_profiles(config: PipelineConfig, stage: Path) -> None:
     """Fold what the run learned about each source's template into its lasting profile."""
-    folder = Path(config.output) / "_state" / "profiles"
+    folder = Path(config.work_dir) / "_state" / "profiles"
     folder.mkdir(parents=True, exist_ok=True)
-    with publish_lock(config.output):
+    with publish_lock(config.work_dir):
         known = load_profiles(config)
         for learned_file in stage.glob("shards/*/profiles.json"):
             for source, data in json.loads(learned_file.read_text()).items():
@@ -170,16 +175,14 @@ def run_pipeline(config: PipelineConfig, run_id: str | None = None, progress_bar
     return {"run_id": run["run_id"], "plan": run["counts"], "validation": report, "published": counts}
 
 
-def dataset_counts(output: str) -> dict:
-    """Rows per published dataset and files per ledger status: what a run left behind."""
-    import pyarrow.dataset as ds
-
+def dataset_counts(output: str, options: dict | None = None) -> dict:
+    """Rows per published dataset and files per ledger status: what the runs left behind."""
     counts: dict = {}
     for name in schema.DATASETS:
-        root = Path(output) / name
-        counts[name] = ds.dataset(root, format="parquet", partitioning="hive").count_rows() if root.exists() else 0
-    ledger = Path(output) / "files"
-    if ledger.exists():
-        statuses = ds.dataset(ledger, format="parquet", partitioning="hive").to_table(columns=["status"])["status"]
-        counts["files_by_status"] = {x["values"]: x["counts"] for x in statuses.value_counts().to_pylist()}
+        dataset = open_dataset(output, name, options)
+        counts[name] = dataset.count_rows() if dataset else 0
+    ledger = open_dataset(output, "files", options)
+    if ledger:
+        statuses = ledger.to_table(columns=["status"])["status"].value_counts().to_pylist()
+        counts["files_by_status"] = {x["values"]: x["counts"] for x in statuses}
     return counts

@@ -1,12 +1,15 @@
 """Stage 6: publish a run's staged files into the live Hive-partitioned datasets.
 
-Readers must never see half a run. Each dataset's day directory is rebuilt beside
-the live one (hardlinks to the files already there plus the run's new files) and
-swapped in with one `renameat2(RENAME_EXCHANGE)` call, so a reader lists either the
-old day or the new day. Publishing is idempotent per run id (a day that already
-holds the run's files is left alone) and serialised by a lock, which is also where
-the ledger is consulted a last time so that two overlapping runs never publish
-the same content twice.
+Readers must never see half a run. On a local or network file system, each
+dataset's day directory is rebuilt beside the live one (hardlinks to the files
+already there plus the run's new files) and swapped in with one
+`renameat2(RENAME_EXCHANGE)` call, so a reader lists either the old day or the new
+day. Object stores have no rename: there the run's files (unique names) are
+uploaded dataset by dataset and the ledger last; each object appears whole, and a
+run counts as published once its ledger rows are there. Publishing is idempotent
+per run id (a day that already holds the run's files is left alone) and
+serialised by a lock, which is also where the ledger is consulted a last time so
+that two overlapping runs never publish the same content twice.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import fsspec
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+from fsspec.implementations.local import LocalFileSystem
 
 from textlake import schema
 
@@ -42,14 +47,21 @@ class Ledger:
     seen: set[tuple[str, str]]  # (source_uri, sha) pairs accounted for
 
 
-def read_ledger(output: str, exclude_run: str | None = None) -> Ledger:
-    root = Path(output) / "files"
+def open_dataset(output: str, dataset: str, options: dict | None = None) -> ds.Dataset | None:
+    """A published dataset on any file system, with its partition columns as strings; None if absent."""
+    fs, root = fsspec.core.url_to_fs(f"{output.rstrip('/')}/{dataset}", **(options or {}))
+    if not fs.exists(root) or not fs.find(root):
+        return None
+    return ds.dataset(root, filesystem=fs, format="parquet", partitioning="hive", schema=_with_partitions(dataset))
+
+
+def read_ledger(output: str, exclude_run: str | None = None, options: dict | None = None) -> Ledger:
     by_hash: dict[str, tuple[str, str | None, str | None]] = {}
     seen: set[tuple[str, str]] = set()
-    if not root.exists():
+    ledger = open_dataset(output, "files", options)
+    if ledger is None:
         return Ledger(by_hash, seen)
-    table = ds.dataset(root, format="parquet", partitioning="hive", schema=_with_partitions("files")).to_table(
-        columns=["source_uri", "content_sha256", "status", "doc_id", "run_id"])
+    table = ledger.to_table(columns=["source_uri", "content_sha256", "status", "doc_id", "run_id"])
     for row in table.to_pylist():
         if row["run_id"] == exclude_run or not row["content_sha256"]:
             continue
@@ -81,8 +93,8 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
 
 @contextlib.contextmanager
-def publish_lock(output: str) -> Iterator[None]:
-    state = Path(output) / "_state"
+def publish_lock(work_dir: str) -> Iterator[None]:
+    state = Path(work_dir) / "_state"
     state.mkdir(parents=True, exist_ok=True)
     with open(state / "publish.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -124,21 +136,30 @@ def swap_in_day(staged_day: Path, live_day: Path) -> None:
     _fsync_dir(live_day.parent)
 
 
-def run_already_in(live_day: Path, run_id: str) -> bool:
-    prefix = f"part-{run_id}-"
-    return live_day.exists() and any(p.name.startswith(prefix) for p in live_day.rglob("*.parquet"))
+def run_already_in(fs, live_day: str, run_id: str) -> bool:
+    return bool(fs.exists(live_day) and fs.glob(f"{live_day}/**/part-{run_id}-*.parquet"))
+
+
+def upload_day(fs, staged_day: Path, live_day: str) -> None:
+    """Object stores: put each file (new, uniquely named) under the live day."""
+    for path in sorted(p for p in staged_day.rglob("*") if p.is_file()):
+        fs.put_file(str(path), f"{live_day}/{path.relative_to(staged_day).as_posix()}")
 
 
 def publish_run(output: str, staging_dir: str, run_id: str, ingest_date: str,
-                quarantined: dict[str, str]) -> dict[str, dict[str, int]]:
+                quarantined: dict[str, str], work_dir: str | None = None, options: dict | None = None) -> dict[str, dict[str, int]]:
     """Publish everything staged under `staging_dir`; returns row counts per dataset.
 
-    `quarantined` maps doc ids refused by validation to the failed expectation.
+    `quarantined` maps doc ids refused by validation to the failed expectation;
+    `work_dir` holds the publish lock (the output itself when it is local); `options`
+    are fsspec storage options for an output on object storage.
     """
     staging = Path(staging_dir)
     shard_dirs = sorted(p for p in (staging / "shards").iterdir() if p.is_dir()) if (staging / "shards").exists() else []
-    with publish_lock(output):
-        ledger = read_ledger(output, exclude_run=run_id)
+    fs, root = fsspec.core.url_to_fs(output, **(options or {}))
+    local = isinstance(fs, LocalFileSystem)
+    with publish_lock(work_dir or output):
+        ledger = read_ledger(output, exclude_run=run_id, options=options)
         files = pa.concat_tables([pq.read_table(p) for p in [staging / "accounted.parquet", *(d / "files.parquet" for d in shard_dirs)] if p.exists()])
         quarantine = pa.concat_tables([pq.read_table(d / "quarantine.parquet") for d in shard_dirs] or [schema.QUARANTINE.empty_table()])
         files, drop, extra_quarantine = settle(files, ledger, quarantined)
@@ -159,12 +180,15 @@ def publish_run(output: str, staging_dir: str, run_id: str, ingest_date: str,
         # The ledger goes last: its rows are the run's commit record.
         for dataset in (*schema.BODY_DATASETS, "quarantine", "files"):
             staged_day = tree / dataset / f"ingest_date={ingest_date}"
-            live_day = Path(output) / dataset / f"ingest_date={ingest_date}"
-            if staged_day.exists() and not run_already_in(live_day, run_id):
-                swap_in_day(staged_day, live_day)
-        manifest = Path(output) / "_manifests" / f"{run_id}.json"
-        manifest.parent.mkdir(parents=True, exist_ok=True)
-        manifest.write_text(json.dumps({"run_id": run_id, "ingest_date": ingest_date, "counts": counts}, indent=2))
+            live_day = f"{root.rstrip('/')}/{dataset}/ingest_date={ingest_date}"
+            if staged_day.exists() and not run_already_in(fs, live_day, run_id):
+                if local:
+                    swap_in_day(staged_day, Path(live_day))
+                else:
+                    upload_day(fs, staged_day, live_day)
+        fs.makedirs(f"{root.rstrip('/')}/_manifests", exist_ok=True)
+        fs.pipe_file(f"{root.rstrip('/')}/_manifests/{run_id}.json",
+                     json.dumps({"run_id": run_id, "ingest_date": ingest_date, "counts": counts}, indent=2).encode())
     return counts
 
 

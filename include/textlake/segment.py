@@ -3,15 +3,18 @@
 The page arrives as plain text where every block element became a line, so the
 article has to be recovered from line shapes alone.  The approach:
 
-1. every line gets a verdict from :mod:`textlake.clean` (page furniture with a
-   reason, running prose, or a short label whose fate depends on its neighbours);
-2. the reader-comment section is cut off where a comment widget or a threaded
-   "author + indented reply" block starts;
-3. the main text is the densest run of prose (a maximum-sum segment over word
-   counts, short lines costing a little, furniture more), plus further runs
-   that are large enough on their own (multi-part articles, forum posts);
-4. the title is the headline-shaped line just above the main text, the date
-   an explicit day-month-year near it.
+1. hard-wrapped lines are re-joined, then every line gets a verdict from
+   :mod:`textlake.clean`: page furniture with a reason (rules, or the source's
+   template), running prose, or a short label whose fate depends on its place;
+2. the main text is the densest run of prose (a maximum-sum segment where prose
+   earns the words it has beyond a teaser's length, labels and links cost a
+   little, furniture more), plus further runs large enough on their own
+   (multi-part articles, forum posts), joined across list-only gaps;
+3. the reader-comment section starts at the first comment widget or threaded
+   "handle + indented reply" below the article's start and is split into
+   comments by handle lines and blank-line gaps;
+4. the title is the line above the text that the text is about, the date an
+   explicit day-month-year next to it.
 
 Every input line that does not end up in the title, a paragraph or a comment
 is reported in ``dropped`` with its reason.
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import blingfire
@@ -61,17 +65,17 @@ class PageSegments:
     dropped: tuple[DroppedLine, ...]
 
 
-# Cost of a line for the main-text search: prose earns its word count, labels and
-# links cost a little (a heading between paragraphs must not split the article,
-# a 40-item menu must), furniture costs more.
-_PROSE_BASE = 10.0           # words a prose line must exceed to pull the run forward (teasers barely do)
+# Cost of a line for the main-text search: prose earns the words it has beyond
+# a teaser's length, labels and links cost a little (a heading between paragraphs
+# must not split the article, a 40-item menu must), furniture costs more.
+_PROSE_BASE = 10.0
 _SHORT_COST = 1.0
 _SHORT_WORD_COST = 0.3       # long unpunctuated lines are link titles, they cost more
 _FURNITURE_COST = 3.0
-_SECTION_COST = float(__import__("os").environ.get("SEC", 3))
-_MIN_EXTRA_BLOCK = 30.0       # words a secondary prose run must earn to be kept
-_BRIDGE_MAX_LINES = 80
-_BRIDGE_FURNITURE = 0.1
+_MIN_EXTRA_BLOCK = 30.0      # what a secondary prose run must earn to be kept
+_BT = float(__import__("os").environ.get("BT", 10))
+_BRIDGE_MAX_LINES = 80       # longest list/table gap inside an article that is bridged
+_BRIDGE_FURNITURE = 0.1      # share of furniture lines that marks a gap as page chrome
 _ARTICLE_SHARE = 0.25        # a prose run this share of the biggest one can be where the article starts
 _MIN_MAIN_WORDS = 25.0       # below this the page has no running text to anchor on
 _HEAD_GROUPS = 3             # label groups (bylines, dates, decks) kept above the text
@@ -93,6 +97,8 @@ _DATE_RES = (
 _MONTH_YEAR_RE = re.compile(rf"^{_MONTH_RE}\s+(?:19|20)\d\d$", re.I)
 _NAME_LIKE_RE = re.compile(r"^(?:[A-Z][\w'’.-]*\s*){1,3}$")
 _CAPTION_MARK_RE = re.compile(r"\)$|\(\w+\)|\.\.\.|…")
+_POSTED_BY_RE = re.compile(r"^(?:posted|written|submitted|comment(?:ed)?) by:?\s+([^,|@]+?)\s*(?:[,|@]|\bon\b|\bat\b|$)",
+                           re.I)
 _BYLINE_RE = re.compile(r"^(?:by|posted|written|published|updated|from|reporting|filed)\b", re.I)
 _RUN_TOGETHER_RE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 _CONTINUATION_RE = re.compile(r"(?!(?:by|posted|updated|published|at|on|from|www|o)\b)[a-z]+\b(?![.:/@])")
@@ -135,40 +141,50 @@ def _best_run(score: list[float], lo: int, hi: int) -> tuple[float, int, int]:
     return best, best_s, best_e
 
 
-def _main_runs(score: list[float], lo: int, hi: int) -> list[tuple[int, int]]:
-    """The densest prose run, then recursively any run on either side big enough alone."""
-    runs: list[tuple[int, int]] = []
-    stack = [(lo, hi, True)]
+def _prose_runs(score: list[float], lo: int, hi: int) -> list[tuple[int, int, float]]:
+    """Every positive run as (start, end, total): the densest, then recursively the densest on either side."""
+    runs: list[tuple[int, int, float]] = []
+    stack = [(lo, hi)]
     while stack:
-        a, b, first = stack.pop()
+        a, b = stack.pop()
         if b <= a:
             continue
         total, s, e = _best_run(score, a, b)
-        if total <= 0 or (not first and total < _MIN_EXTRA_BLOCK):
+        if total <= 0:
             continue
-        runs.append((s, e))
-        stack.append((a, s, False))
-        stack.append((e, b, False))
+        runs.append((s, e, total))
+        stack.append((a, s))
+        stack.append((e, b))
     return sorted(runs)
 
 
-def _bridge_runs(kinds: list[int], runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join neighbouring text runs across a gap of labels and list items.
+def _main_runs(runs: list[tuple[int, int, float]]) -> list[tuple[int, int]]:
+    """The densest run plus every run big enough to stand alone (multi-part articles, forum posts)."""
+    best = max((t for _, _, t in runs), default=0.0)
+    return [(s, e) for s, e, t in runs if t == best or t >= _MIN_EXTRA_BLOCK]
+
+
+def _bridge_runs(kinds: list[int], runs: list[tuple[int, int, float]], kept: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join text runs across gaps of labels and list items, keeping chains that hold a main run.
 
     Lists, tables and product boxes inside an article cost enough to split it
-    into two runs; when both sides are text and the gap holds (almost) no page
-    furniture, the gap is part of the article rather than a menu between two.
+    into several runs, and an intro before a list may be too short to stand
+    alone; when the gap between two runs holds (almost) no page furniture, it is
+    part of the article rather than a menu between two texts.
     """
-    if len(runs) < 2:
-        return runs
-    merged = [runs[0]]
-    for s, e in runs[1:]:
-        gap = [k for k in kinds[merged[-1][1]:s] if k != _BLANK]
-        if len(gap) <= _BRIDGE_MAX_LINES and sum(k == _FURNITURE for k in gap) <= _BRIDGE_FURNITURE * len(gap):
-            merged[-1] = (merged[-1][0], e)
-        else:
-            merged.append((s, e))
-    return merged
+    kept_starts = {s for s, _ in kept}
+    chains: list[list[int]] = []        # [start, end, holds a kept run]
+    for s, e, total in runs:
+        if total < _BT and s not in kept_starts:
+            continue
+        if chains:
+            gap = [k for k in kinds[chains[-1][1]:s] if k != _BLANK]
+            if len(gap) <= _BRIDGE_MAX_LINES and sum(k == _FURNITURE for k in gap) <= _BRIDGE_FURNITURE * len(gap):
+                chains[-1][1] = e
+                chains[-1][2] |= s in kept_starts
+                continue
+        chains.append([s, e, s in kept_starts])
+    return [(s, e) for s, e, holds_main in chains if holds_main]
 
 
 def _find_comment_start(infos: list[LineInfo], kinds: list[int], score: list[float],
@@ -239,7 +255,45 @@ def _logical_lines(raw: list[str]) -> tuple[list[str], list[int]]:
     return lines, starts
 
 
+def _classify(infos: list[LineInfo], template: frozenset[str]) -> tuple[list[int], list[str | None], list[str]]:
+    """Per line: kind (prose / short / furniture / blank), furniture reason, repetition key."""
+    n = len(infos)
+    kinds = [_BLANK] * n
+    reasons: list[str | None] = [None] * n
+    keys = [""] * n
+    for i, info in enumerate(infos):
+        if not info.text:
+            continue
+        key = keys[i] = line_key(info.text)
+        reason = "template_repeat" if key in template else boilerplate_reason(info)
+        if reason:
+            kinds[i], reasons[i] = _FURNITURE, reason
+        elif is_prose(info):
+            kinds[i] = _PROSE
+        else:
+            kinds[i] = _SHORT
+    return kinds, reasons, keys
+
+
+def _line_scores(infos: list[LineInfo], kinds: list[int]) -> list[float]:
+    score = [0.0] * len(infos)
+    for i, k in enumerate(kinds):
+        if k == _PROSE:
+            score[i] = infos[i].n_words - _PROSE_BASE
+        elif k == _SHORT:
+            score[i] = -_SHORT_COST - _SHORT_WORD_COST * infos[i].n_words
+        elif k == _FURNITURE:
+            score[i] = -_FURNITURE_COST
+    return score
+
+
 def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegments:
+    """Segment one decoded, NFC-normalised page with "\\n" line endings.
+
+    ``template`` holds the line keys (:func:`textlake.clean.line_key`) that the
+    page's source repeats on most of its pages (:class:`textlake.clean.SourceProfile`);
+    they are dropped as ``template_repeat`` whatever they look like.
+    """
     raw = text.split("\n")
     lines, starts = _logical_lines(raw)
     starts.append(len(raw))
@@ -252,34 +306,13 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
         for no in range(starts[i], starts[i + 1]):
             dropped.append(DroppedLine(no, reason, raw[no]))
 
-    kinds = [_BLANK] * n
-    reasons: list[str | None] = [None] * n
-    keys: list[str] = [""] * n
-    for i, info in enumerate(infos):
-        if not info.text:
-            continue
-        key = keys[i] = line_key(info.text)
-        reason = "template_repeat" if key in template else boilerplate_reason(info)
-        if reason:
-            kinds[i], reasons[i] = _FURNITURE, reason
-        elif is_prose(info):
-            kinds[i] = _PROSE
-        else:
-            kinds[i] = _SHORT
-
-    score = [0.0] * n
-    for i in range(n):
-        k = kinds[i]
-        if k == _PROSE:
-            score[i] = infos[i].n_words - _PROSE_BASE
-        elif k == _SHORT:
-            score[i] = -_SHORT_COST - _SHORT_WORD_COST * infos[i].n_words
-        elif k == _FURNITURE:
-            score[i] = -_SECTION_COST if reasons[i] == "section_heading" else -_FURNITURE_COST
-    runs = _main_runs(score, 0, n)
-    comment_start = _find_comment_start(infos, kinds, score, runs)
+    kinds, reasons, keys = _classify(infos, template)
+    score = _line_scores(infos, kinds)
+    candidates = _prose_runs(score, 0, n)
+    comment_start = _find_comment_start(infos, kinds, score, _main_runs(candidates))
     if comment_start < n:
-        runs = _main_runs(score, 0, comment_start)
+        candidates = _prose_runs(score, 0, comment_start)
+    runs = _main_runs(candidates)
 
     in_main = [False] * n
     if sum(sum(score[s:e]) for s, e in runs) < _MIN_MAIN_WORDS:
@@ -290,7 +323,7 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
                             next((i + 1 for i in range(comment_start) if kinds[i] == _SHORT), 0))
     else:
         title_anchor = runs[0][0] if runs else comment_start
-        runs = _bridge_runs(kinds, runs)
+        runs = _bridge_runs(kinds, candidates, runs)
     for s, e in runs:
         for i in range(s, e):
             in_main[i] = True
@@ -410,7 +443,8 @@ def _extend_head(infos: list[LineInfo], kinds: list[int], main_start: int, title
     return start
 
 
-def _find_date(infos, kinds, title_idx, head_start, main_start, comment_start) -> datetime.date | None:
+def _find_date(infos: list[LineInfo], kinds: list[int], title_idx: int | None, head_start: int, main_start: int,
+               comment_start: int) -> datetime.date | None:
     """An explicit day-month-year next to the headline or at the top of the text.
 
     Only a full date counts: a month and year alone is usually a widget or archive
@@ -426,12 +460,14 @@ def _find_date(infos, kinds, title_idx, head_start, main_start, comment_start) -
     return None
 
 
-def _split_comments(infos, kinds, reasons, start, drop) -> list[Comment]:
+def _split_comments(infos: list[LineInfo], kinds: list[int], reasons: list[str | None], start: int,
+                    drop: Callable[[int, str], None]) -> list[Comment]:
     """Cut the comment section into (author, text, depth) items.
 
-    A handle line opens a comment; so does text after two or more blank lines
-    (comments without a shown author).  One blank line inside a comment separates
-    its paragraphs.  Reply depth comes from the indentation rank of the handle.
+    A handle line ("jerry hamilton", "Posted by: irf, Accrington on 9:45pm")
+    opens a comment; so does text after two or more blank lines (comments
+    without a shown author).  One blank line inside a comment separates its
+    paragraphs.  Reply depth comes from the indentation rank of the handle.
     """
     n = len(infos)
     items: list[tuple[str | None, int, list[list[str]], list[int]]] = []
@@ -446,12 +482,13 @@ def _split_comments(infos, kinds, reasons, start, drop) -> list[Comment]:
         if reasons[i] and not (info.bullet and is_author_line(info)):
             drop(i, "comment_ui" if is_comment_marker(info) else reasons[i])
             continue
-        if _parse_date(info.text) and info.n_words <= 8:
+        posted_by = _POSTED_BY_RE.match(info.text) if info.n_words <= 14 else None
+        if _parse_date(info.text) and info.n_words <= 8 and not posted_by:
             drop(i, "comment_meta")
             continue
-        if is_author_line(info) and _opens_comment(infos, kinds, i):
+        if posted_by or is_author_line(info) and _opens_comment(infos, kinds, i):
             indents.append(info.indent)
-            items.append((info.text, info.indent, [], [i]))
+            items.append((posted_by.group(1) if posted_by else info.text, info.indent, [], [i]))
             continue
         if not items or gap >= 2 and (items[-1][2] or items[-1][0] is None):
             items.append((None, info.indent, [], []))

@@ -59,8 +59,8 @@ class ShardResult:
         return {"shard_dir": self.shard_dir, "counts": self.counts, "n_ledger": len(self.ledger)}
 
 
-def read_bytes(f: InputFile, max_bytes: int) -> bytes:
-    with fsspec.open(f.uri, "rb") as handle:
+def read_bytes(f: InputFile, max_bytes: int, options: dict) -> bytes:
+    with fsspec.open(f.uri, "rb", **options) as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise RejectedInput(f"file grew beyond max_file_mb ({max_bytes} bytes) after discovery")
@@ -73,7 +73,7 @@ def observe_chunk(files: list[InputFile], ctx: RunContext) -> dict[str, dict]:
     limit = int(ctx.config.max_file_mb * 1e6)
     for f in files:
         try:
-            text = decode_bytes(read_bytes(f, limit), f.relative, limit).text
+            text = decode_bytes(read_bytes(f, limit, ctx.config.storage_options), f.relative, limit).text
         except (RejectedInput, OSError):
             continue  # pass two records why
         source = infer_source(f.relative, text, ctx.config.source_from)
@@ -155,7 +155,7 @@ def segment_chunk(files: list[InputFile], templates: dict[str, frozenset[str]], 
     trace: list[dict] = []
     for f in files:
         try:
-            data = read_bytes(f, limit)
+            data = read_bytes(f, limit, ctx.config.storage_options)
         except (OSError, RejectedInput) as exc:
             reason = getattr(exc, "reason", None) or f"unreadable: {type(exc).__name__}: {exc}"
             ledger.append(LedgerEntry(f.uri, f.size, f.content_sha256 or None, schema.REJECTED, reason, None))

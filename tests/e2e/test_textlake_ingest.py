@@ -11,8 +11,6 @@ import shutil
 import duckdb
 import pytest
 
-from tests.conftest import ROOT
-
 pytestmark = pytest.mark.airflow
 
 SEED_TITLES = {
@@ -24,20 +22,6 @@ SEED_TITLES = {
 }
 PAGE_LEFTOVERS = ("Support SouthFront", "Notify of", "Newest Most Voted", "Inline Feedbacks", "View all comments",
                   "please comment", "Consider helping us", "Share this article", "2,500 $", "JUNE 2021")
-
-
-@pytest.fixture(scope="session")
-def airflow_db():
-    from airflow.utils.db import resetdb
-
-    resetdb(skip_init=False)
-
-
-@pytest.fixture(scope="session")
-def dag():
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(dag_folder=str(ROOT / "dags")).dags["textlake_ingest"]
 
 
 def query(output, sql):

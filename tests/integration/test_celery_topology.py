@@ -57,7 +57,7 @@ pytestmark = pytest.mark.integration
 DAG_ID = "textlake_ingest"
 POSTGRES = os.environ.get("TEXTLAKE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("TEXTLAKE_TEST_REDIS", "redis://127.0.0.1:6379")
-REDIS_DBS = range(13, 16)  # dedicated numbers: the first empty one is used, and flushed afterwards
+REDIS_DBS = range(15, 0, -1)  # a dedicated database number: the highest empty one, flushed afterwards
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 WORKERS = ("worker1", "worker2")
 N_FILES = 40  # 40 pages of ~90 kB: about 3.6 MB, four shards of shard_target_mb=1
@@ -231,7 +231,7 @@ class Api:
 
 
 def _wait(what: str, probe, stack: Stack, timeout: float, every: float = 2):
-    """Poll `probe` until it returns something truthy; fail with the logs after `timeout`."""
+    """Poll `probe` until it returns something truthy; fail after `timeout` or when a process died."""
     deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         stack.check_alive()
@@ -283,12 +283,10 @@ class Deployment:
 def deployment(tmp_path_factory):
     """The stack, started once for the module on a fresh database, Redis db and AIRFLOW_HOME;
     everything stopped and removed afterwards, whatever happened."""
-    admin = _postgres_admin()
     redis_db = _redis_db()
+    admin = _postgres_admin()
     tmp = tmp_path_factory.mktemp("celery-topology")
     database = f"textlake_it_{uuid.uuid4().hex[:10]}"
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{database}"')
     home, pylib = tmp / "airflow-home", tmp / "pylib"
     home.mkdir()
     pylib.mkdir()
@@ -328,6 +326,8 @@ def deployment(tmp_path_factory):
     stack = Stack(home, env)
     api = Api(f"http://127.0.0.1:{port}")
     try:
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{database}"')
         # airflow-init
         stack.run("db-migrate", "db", "migrate", timeout=240)
         # the long-running services; every worker names itself, as a container's hostname would

@@ -50,6 +50,8 @@ def test_analyse_line_sees_bullets_indent_and_unspaced_scripts():
     ("Photo: Jane Doe / Agency", "caption"),
     ("var x = document.getElementById('a');", "code"),
     ("Officials met on Monday to discuss the plan [...]", "teaser"),
+    ("Latest Headlines", "section_heading"),
+    ("For more news, like us on Facebook or follow us on Twitter.", "share_widget"),
 ])
 def test_furniture_rules(line, expected):
     assert reason(line) == expected
@@ -61,10 +63,17 @@ def test_vocabulary_rules_spare_real_sentences():
     assert reason(sentence) is None
 
 
+def test_vocabulary_rules_spare_short_headlines():
+    for headline in ("The oldest man in Britain", "Voters register in record numbers", "Flood alerts for Yorkshire"):
+        assert reason(headline) is None
+
+
 def test_prose_needs_words_and_punctuation():
     assert is_prose(analyse_line("The council approved the budget on Monday after a long debate."))
     assert not is_prose(analyse_line("Council Approves Budget After Long Debate In City Hall On Monday Night"))
     assert not is_prose(analyse_line("Related stories"))
+    assert not is_prose(analyse_line("Glued Link TitleThe teaser sentence of the linked story, cut off here."))
+    assert not is_prose(analyse_line("Home" + "SportNewsWeatherTravelBusinessEntertainment" * 3 + " more links here"))
 
 
 def test_comment_marker_and_author_line():

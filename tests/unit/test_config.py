@@ -52,3 +52,19 @@ def test_uri_schemes_and_prefixes_are_checked():
 def test_bad_settings_are_refused_before_work(overrides, message):
     with pytest.raises(ConfigError, match=message):
         PipelineConfig.from_overrides(overrides)
+
+
+def test_connection_fields_become_storage_options():
+    from textlake.config import storage_options_from_connection
+
+    assert storage_options_from_connection("aws", "AKIA", "s3cr3t", {"endpoint_url": "http://minio:9000", "other": 1}) == {
+        "key": "AKIA", "secret": "s3cr3t", "client_kwargs": {"endpoint_url": "http://minio:9000"}}
+    assert storage_options_from_connection("aws", None, None, {}) == {}  # instance roles: nothing to pass
+    assert storage_options_from_connection("google_cloud_platform", None, None, {"project": "p"}) == {"project": "p"}
+
+
+def test_object_store_output_needs_a_local_staging_folder():
+    with pytest.raises(ConfigError, match="needs `staging`"):
+        PipelineConfig.from_overrides({"output": "s3://lake/out", "allowed_schemes": ["file", "s3"]})
+    config = PipelineConfig.from_overrides({"output": "s3://lake/out", "allowed_schemes": ["file", "s3"], "staging": "data/stage"})
+    assert config.work_dir.endswith("data/stage")

@@ -12,17 +12,17 @@ NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
 DAY = "2026-11-21"
 
 
-def stage_run(staging, run_id, docs):
+def stage_run(staging, run_id, docs, folder="/in"):
     """A staged run as the shards leave it: per-source files plus the shard's ledger."""
     shard = staging / "shards" / "shard-00000"
     for dataset in schema.BODY_DATASETS:
         (shard / dataset / "source=site-a").mkdir(parents=True)
-    rows = [{"doc_id": d, "source_uri": f"/in/{d}.txt", "content_sha256": d * 4, "source_name": "site-a", "title": d,
+    rows = [{"doc_id": d, "source_uri": f"{folder}/{d}.txt", "content_sha256": d * 4, "source_name": "site-a", "title": d,
              "body": f"body of {d}", "n_chars": 9, "ingested_at": NOW, "run_id": run_id} for d in docs]
     write_parquet(pa.Table.from_pylist(rows, schema=schema.DOCUMENTS), shard / "documents" / "source=site-a" / f"part-{run_id}-c0.parquet")
     segs = [{"doc_id": d, "seq": 0, "kind": "paragraph", "text": f"body of {d}", "char_start": 0, "char_end": 9, "run_id": run_id} for d in docs]
     write_parquet(pa.Table.from_pylist(segs, schema=schema.SEGMENTS), shard / "segments" / "source=site-a" / f"part-{run_id}-c0.parquet")
-    ledger = [{"source_uri": f"/in/{d}.txt", "size_bytes": 10, "content_sha256": d * 4, "status": schema.PUBLISHED,
+    ledger = [{"source_uri": f"{folder}/{d}.txt", "size_bytes": 10, "content_sha256": d * 4, "status": schema.PUBLISHED,
                "reason": None, "doc_id": d, "run_id": run_id, "ingested_at": NOW} for d in docs]
     write_parquet(pa.Table.from_pylist(ledger, schema=schema.FILES), shard / "files.parquet")
     write_parquet(schema.QUARANTINE.empty_table(), shard / "quarantine.parquet")
@@ -59,13 +59,23 @@ def test_second_run_adds_to_the_day_and_keeps_the_first(tmp_path):
 
 def test_content_published_by_a_concurrent_run_becomes_a_duplicate(tmp_path):
     stage_run(tmp_path / "s1", "run1", ["a"])
-    stage_run(tmp_path / "s2", "run2", ["a", "b"])
+    stage_run(tmp_path / "s2", "run2", ["a", "b"], folder="/elsewhere")
     publish_run(str(tmp_path / "out"), str(tmp_path / "s1"), "run1", DAY, {})
     counts = publish_run(str(tmp_path / "out"), str(tmp_path / "s2"), "run2", DAY, {})
     assert counts["documents"] == {"rows": 1} and counts["files"]["duplicate"] == 1
     assert sorted(read(tmp_path / "out", "documents")["doc_id"].to_pylist()) == ["a", "b"]
     ledger = read(tmp_path / "out", "files").to_pylist()
     assert sorted((r["run_id"], r["status"]) for r in ledger) == [("run1", "published"), ("run2", "duplicate"), ("run2", "published")]
+
+
+def test_a_file_another_run_accounted_for_gets_no_second_ledger_row(tmp_path):
+    stage_run(tmp_path / "s1", "run1", ["a"])
+    stage_run(tmp_path / "s2", "run2", ["a", "b"])
+    publish_run(str(tmp_path / "out"), str(tmp_path / "s1"), "run1", DAY, {})
+    counts = publish_run(str(tmp_path / "out"), str(tmp_path / "s2"), "run2", DAY, {})
+    assert counts["documents"] == {"rows": 1} and counts["files"]["rows"] == 1
+    ledger = read(tmp_path / "out", "files").to_pylist()
+    assert sorted((r["source_uri"], r["run_id"]) for r in ledger) == [("/in/a.txt", "run1"), ("/in/b.txt", "run2")]
 
 
 def test_validation_refusals_go_to_quarantine_with_their_text(tmp_path):

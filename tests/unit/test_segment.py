@@ -15,6 +15,8 @@ P1 = ("The city council voted on Tuesday to expand the bus network, adding twelv
       "that will serve the northern suburbs from next spring.")
 P2 = ("Residents had campaigned for better connections for years, and the mayor said the "
       "new routes would cut commuting times by a third for many families.")
+P4 = ("Drivers' unions welcomed the extra jobs the routes will create, though they asked for a say in "
+      "how the new timetables are drawn up before the first buses run.")
 P3 = ("Opponents argued that the money should have gone to road repairs instead, but the "
       "motion passed with a clear majority after a short debate.")
 
@@ -47,6 +49,49 @@ def test_wrapped_lines_are_joined_and_run_together_blocks_split():
     assert ("The council voted on Tuesday to expand the bus network and add twelve routes "
             "that serve the suburbs.") in seg.paragraphs
     assert "The vote was close." in seg.paragraphs
+
+
+def test_lines_ending_in_a_function_word_or_label_colon_are_wraps():
+    seg = segment_page(page(P1, "", "The mayor said the plan would help the", "North Side Business Association members.",
+                            "", "Opening date:", "March 2025", "", P2))
+    assert "The mayor said the plan would help the North Side Business Association members." in seg.paragraphs
+    assert "Opening date: March 2025" in seg.paragraphs
+
+
+def test_headline_is_not_glued_to_a_lower_case_byline():
+    seg = segment_page(page("Council Expands Bus Network", "posted 8:58 am Tue January 15, 2008", "", P1, "", P2))
+    assert seg.title == "Council Expands Bus Network"
+
+
+def test_list_inside_the_article_is_bridged():
+    items = [f"  * Route {name} to the northern suburbs" for name in "ABCDEFGHIJ"]
+    seg = segment_page(page("Menu", "News", "", P1, "", P2, "", "The new routes:", *items, "", P3, "", P4, "",
+                            "Home", "About"))
+    assert seg.paragraphs[:3] == (P1, P2, "The new routes:")
+    assert "Route J to the northern suburbs" in seg.paragraphs
+    assert seg.paragraphs[-1] == P4
+
+
+def test_related_teasers_glued_to_their_headlines_are_not_prose():
+    towns = ("Northville", "Eastwood", "Southbay", "Westfield", "Midtown", "Hillcrest")
+    teasers = [f"Mayor Opens New Library In {town}The mayor opened the new library on Monday, saying it would "
+               f"serve thousands of readers." for town in towns]
+    seg = segment_page(page(P1, "", P2, "", "Latest Headlines", *teasers))
+    assert seg.paragraphs == (P1, P2)
+    assert reasons(seg)["Latest Headlines"] == "section_heading"
+
+
+def test_comment_tab_above_the_article_does_not_open_the_comment_section():
+    seg = segment_page(page("Most read", "Comments", "1", "Other story", "", "Bus Plan Approved", "", P1, "", P2, "", P3))
+    assert seg.comments == ()
+    assert seg.paragraphs == (P1, P2, P3)
+
+
+def test_posted_by_line_gives_the_comment_author():
+    seg = segment_page(page("Bus Plan Approved", "", P1, "", P2, "", "Add your comment", "",
+                            "Posted by: tom3465, farnworth on 8:21pm Tue 1 Jan 08",
+                            "Great news for the north side, finally.", "Quote | Report this post"))
+    assert [(c.author, c.text) for c in seg.comments] == [("tom3465", "Great news for the north side, finally.")]
 
 
 def test_template_lines_are_dropped_as_template_repeat():
