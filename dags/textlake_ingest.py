@@ -35,7 +35,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from textlake.config import ConfigError, PipelineConfig, storage_options_from_connection
 
-DEFAULTS = PipelineConfig.from_overrides()
+DEFAULTS = PipelineConfig.from_overrides(check=False)  # checked per run: a bad setting fails a run, not the parse
 DATASETS = ("documents", "segments", "comments", "files", "quarantine")
 ASSETS = {name: Asset(name=f"textlake_{name}", uri=f"file://{DEFAULTS.output}/{name}", group="textlake") for name in DATASETS}
 
@@ -107,7 +107,8 @@ def textlake_ingest():
         print(f"planned {run['counts']}")
         return run["manifests"]
 
-    @task(map_index_template="{{ shard_label }}")
+    @task(map_index_template="{{ shard_label }}", pool=DEFAULTS.shard_pool,
+          max_active_tis_per_dagrun=DEFAULTS.max_parallel_shards)
     def process_shard(manifest: str) -> dict:
         """Decode, clean, segment and enrich one shard into staging."""
         from pathlib import Path

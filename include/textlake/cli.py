@@ -50,8 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     overrides = {k: v for k, v in vars(args).items()
                  if k in ("input", "output", "patterns", "workers", "shard_target_mb", "source_from", "debug_trace")}
+    for key in ("input", "output"):  # relative to where the command runs, as users expect
+        if overrides.get(key) and "://" not in overrides[key]:
+            overrides[key] = str(Path(overrides[key]).resolve())
     try:
-        config = PipelineConfig.from_overrides(overrides, path=args.config)
+        config = PipelineConfig.from_overrides(overrides, path=args.config, check=args.command == "run")
     except (ConfigError, FileNotFoundError) as exc:
         print(f"textlake: {exc}", file=sys.stderr)
         return 2

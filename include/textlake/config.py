@@ -13,7 +13,9 @@ from typing import Any
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The checkout (or image folder) holding include/config and include/gx; TEXTLAKE_HOME
+# names it when the package is installed elsewhere than in that checkout.
+PROJECT_ROOT = Path(os.environ.get("TEXTLAKE_HOME") or Path(__file__).resolve().parents[2]).resolve()
 DEFAULT_CONFIG = PROJECT_ROOT / "include" / "config" / "textlake.yaml"
 SOURCE_MODES = ("auto", "path", "text")
 
@@ -30,6 +32,8 @@ class PipelineConfig:
     shard_target_mb: float = 64
     max_shards: int = 32
     workers: int = 0
+    shard_pool: str = "default_pool"
+    max_parallel_shards: int = 16
     max_file_mb: float = 256
     min_body_chars: int = 80
     source_from: str = "auto"
@@ -42,11 +46,14 @@ class PipelineConfig:
     storage_conn_id: str | None = None
 
     @classmethod
-    def from_overrides(cls, overrides: dict[str, Any] | None = None, path: str | Path | None = None) -> PipelineConfig:
+    def from_overrides(cls, overrides: dict[str, Any] | None = None, path: str | Path | None = None,
+                       check: bool = True) -> PipelineConfig:
         """Defaults from YAML (allowed roots from the environment), then `overrides`.
 
         Unknown keys and bad values are refused. The DAG and the CLI pass only run
         parameters here, never the allowed roots, so a run cannot widen them.
+        `check=False` skips the value checks, for showing defaults (the DAG's form)
+        where a refusal would break parsing rather than fail a run.
         """
         path = Path(path or os.environ.get("TEXTLAKE_CONFIG") or DEFAULT_CONFIG)
         values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -65,7 +72,8 @@ class PipelineConfig:
         values["allowed_roots"] = tuple(r if "://" in r else resolve_location(r) for r in values.get("allowed_roots", cls.allowed_roots))
         values["allowed_schemes"] = tuple(values.get("allowed_schemes", cls.allowed_schemes))
         config = cls(**values)
-        config.check()
+        if check:
+            config.check()
         return config
 
     def check(self) -> None:
@@ -74,8 +82,8 @@ class PipelineConfig:
         for name in ("shard_target_mb", "max_file_mb"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
-        if self.max_shards < 1 or self.workers < 0 or self.template_min_docs < 2:
-            raise ConfigError("max_shards >= 1, workers >= 0 and template_min_docs >= 2 are required")
+        if self.max_shards < 1 or self.max_parallel_shards < 1 or self.workers < 0 or self.template_min_docs < 2:
+            raise ConfigError("max_shards >= 1, max_parallel_shards >= 1, workers >= 0 and template_min_docs >= 2 are required")
         if not self.patterns:
             raise ConfigError("at least one file pattern is required")
         for key in ("input", "output", "staging"):

@@ -73,7 +73,6 @@ _SHORT_COST = 1.0
 _SHORT_WORD_COST = 0.3       # long unpunctuated lines are link titles, they cost more
 _FURNITURE_COST = 3.0
 _MIN_EXTRA_BLOCK = 30.0      # what a secondary prose run must earn to be kept
-_BT = float(__import__("os").environ.get("BT", 10))
 _BRIDGE_MAX_LINES = 80       # longest list/table gap inside an article that is bridged
 _BRIDGE_FURNITURE = 0.1      # share of furniture lines that marks a gap as page chrome
 _ARTICLE_SHARE = 0.25        # a prose run this share of the biggest one can be where the article starts
@@ -141,50 +140,38 @@ def _best_run(score: list[float], lo: int, hi: int) -> tuple[float, int, int]:
     return best, best_s, best_e
 
 
-def _prose_runs(score: list[float], lo: int, hi: int) -> list[tuple[int, int, float]]:
-    """Every positive run as (start, end, total): the densest, then recursively the densest on either side."""
-    runs: list[tuple[int, int, float]] = []
-    stack = [(lo, hi)]
+def _main_runs(score: list[float], lo: int, hi: int) -> list[tuple[int, int]]:
+    """The densest prose run, then recursively any run on either side big enough alone."""
+    runs: list[tuple[int, int]] = []
+    stack = [(lo, hi, True)]
     while stack:
-        a, b = stack.pop()
+        a, b, first = stack.pop()
         if b <= a:
             continue
         total, s, e = _best_run(score, a, b)
-        if total <= 0:
+        if total <= 0 or (not first and total < _MIN_EXTRA_BLOCK):
             continue
-        runs.append((s, e, total))
-        stack.append((a, s))
-        stack.append((e, b))
+        runs.append((s, e))
+        stack.append((a, s, False))
+        stack.append((e, b, False))
     return sorted(runs)
 
 
-def _main_runs(runs: list[tuple[int, int, float]]) -> list[tuple[int, int]]:
-    """The densest run plus every run big enough to stand alone (multi-part articles, forum posts)."""
-    best = max((t for _, _, t in runs), default=0.0)
-    return [(s, e) for s, e, t in runs if t == best or t >= _MIN_EXTRA_BLOCK]
-
-
-def _bridge_runs(kinds: list[int], runs: list[tuple[int, int, float]], kept: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join text runs across gaps of labels and list items, keeping chains that hold a main run.
+def _bridge_runs(kinds: list[int], runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join neighbouring text runs across a gap of labels and list items.
 
     Lists, tables and product boxes inside an article cost enough to split it
-    into several runs, and an intro before a list may be too short to stand
-    alone; when the gap between two runs holds (almost) no page furniture, it is
-    part of the article rather than a menu between two texts.
+    into two runs; when both sides are text and the gap holds (almost) no page
+    furniture, the gap is part of the article rather than a menu between two.
     """
-    kept_starts = {s for s, _ in kept}
-    chains: list[list[int]] = []        # [start, end, holds a kept run]
-    for s, e, total in runs:
-        if total < _BT and s not in kept_starts:
-            continue
-        if chains:
-            gap = [k for k in kinds[chains[-1][1]:s] if k != _BLANK]
-            if len(gap) <= _BRIDGE_MAX_LINES and sum(k == _FURNITURE for k in gap) <= _BRIDGE_FURNITURE * len(gap):
-                chains[-1][1] = e
-                chains[-1][2] |= s in kept_starts
-                continue
-        chains.append([s, e, s in kept_starts])
-    return [(s, e) for s, e, holds_main in chains if holds_main]
+    merged = runs[:1]
+    for s, e in runs[1:]:
+        gap = [k for k in kinds[merged[-1][1]:s] if k != _BLANK]
+        if len(gap) <= _BRIDGE_MAX_LINES and sum(k == _FURNITURE for k in gap) <= _BRIDGE_FURNITURE * len(gap):
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
 
 
 def _find_comment_start(infos: list[LineInfo], kinds: list[int], score: list[float],
@@ -308,11 +295,10 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
 
     kinds, reasons, keys = _classify(infos, template)
     score = _line_scores(infos, kinds)
-    candidates = _prose_runs(score, 0, n)
-    comment_start = _find_comment_start(infos, kinds, score, _main_runs(candidates))
+    runs = _main_runs(score, 0, n)
+    comment_start = _find_comment_start(infos, kinds, score, runs)
     if comment_start < n:
-        candidates = _prose_runs(score, 0, comment_start)
-    runs = _main_runs(candidates)
+        runs = _main_runs(score, 0, comment_start)
 
     in_main = [False] * n
     if sum(sum(score[s:e]) for s, e in runs) < _MIN_MAIN_WORDS:
@@ -323,7 +309,7 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
                             next((i + 1 for i in range(comment_start) if kinds[i] == _SHORT), 0))
     else:
         title_anchor = runs[0][0] if runs else comment_start
-        runs = _bridge_runs(kinds, candidates, runs)
+        runs = _bridge_runs(kinds, runs)
     for s, e in runs:
         for i in range(s, e):
             in_main[i] = True

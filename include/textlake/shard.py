@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -272,10 +273,16 @@ class _InlineExecutor:
 
 
 def _executor(workers: int):
-    if workers <= 1:
-        return _InlineExecutor()
     import multiprocessing
 
+    if workers > 1 and multiprocessing.current_process().daemon:
+        # Celery's prefork pool runs tasks in daemonic processes, which may not start
+        # children: there the worker's own concurrency spreads the shards instead.
+        logging.getLogger(__name__).warning("running in a daemonic process (a Celery worker): %d workers requested, "
+                                            "processing the shard in-process", workers)
+        workers = 1
+    if workers <= 1:
+        return _InlineExecutor()
     # forkserver: tasks may run inside a threaded Airflow worker, where fork is unsafe.
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
 

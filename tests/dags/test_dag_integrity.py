@@ -62,6 +62,15 @@ def test_trigger_form_refuses_bad_values(dag):
             params.validate()
 
 
+def test_shard_tasks_follow_the_deployment_settings(dag):
+    from textlake.config import PipelineConfig
+
+    defaults = PipelineConfig.from_overrides()
+    shard = dag.get_task("process_shard")
+    assert shard.partial_kwargs.get("pool", getattr(shard, "pool", None)) == defaults.shard_pool
+    assert shard.partial_kwargs.get("max_active_tis_per_dagrun", getattr(shard, "max_active_tis_per_dagrun", None)) == defaults.max_parallel_shards
+
+
 def test_flow_is_plan_shards_validate_publish(dag):
     assert [t.task_id for t in dag.topological_sort()] == ["plan", "process_shard", "validate", "publish"]
     publish = dag.get_task("publish")

@@ -23,7 +23,7 @@ COMPOSE = ROOT / "docker-compose.yaml"
 DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERIGNORE = ROOT / ".dockerignore"
-DOCS = [ROOT / "docs" / "scale-out.md", ROOT / "README.md"]
+README = ROOT / "README.md"
 
 AIRFLOW_SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
                     "airflow-worker", "airflow-init")
@@ -136,12 +136,8 @@ def test_every_service_of_the_stack_is_present(services):
 
 
 def test_every_service_the_docs_name_exists(services):
-    names = set()
-    for doc in DOCS:
-        if doc.exists():
-            names |= set(re.findall(r"(?<![\w./-])airflow-[a-z]+(?:-[a-z]+)*", doc.read_text(encoding="utf-8")))
+    names = set(re.findall(r"(?<![\w./-])airflow-[a-z]+(?:-[a-z]+)*", README.read_text(encoding="utf-8")))
     names -= {"airflow-common"}  # the YAML anchor, not a service
-    assert (ROOT / "docs" / "scale-out.md").exists()
     assert names, "the docs name no compose service"
     assert sorted(names - set(services)) == []
 

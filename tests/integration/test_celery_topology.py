@@ -20,8 +20,8 @@ trigger with `logical_date: null`), and checks that
 - the published Parquet holds one document per input file and a ledger of `published` rows;
 - publish emitted one Asset event per dataset.
 
-A second, strict-xfail test documents a known problem of the core package under Celery:
-a shard task with `workers` > 1 cannot start its process pool (see its marker).
+A second test runs a shard with `workers` > 1: Celery's prefork pool runs tasks in
+daemonic processes, which may not start a process pool, so the shard runs in-process.
 
 Everything started is stopped (SIGTERM, then SIGKILL of each process group) and the
 database dropped, even when the test fails; process logs are printed on failure.
@@ -412,11 +412,6 @@ class DaemonicPoolError(AssertionError):
     """A shard task could not start its process pool inside a Celery worker."""
 
 
-@pytest.mark.xfail(strict=True, raises=DaemonicPoolError, reason=(
-    "textlake.shard._executor starts a ProcessPoolExecutor inside the task when workers > 1 (or 0 = every core); "
-    "Celery's prefork pool runs tasks in daemonic processes, and multiprocessing refuses: 'daemonic processes "
-    "are not allowed to have children'. docs/scale-out.md and the compose config keep workers at 1. "
-    "Remove this marker once shard tasks with workers > 1 succeed under Celery."))
 def test_processes_per_shard_under_celery(deployment):
     """One shard of two chunks (65+ files) with workers: 2, so the shard starts a pool of two processes."""
     landing, output = deployment.tmp / "landing-pool", deployment.tmp / "output-pool"

@@ -65,11 +65,11 @@ def test_headline_is_not_glued_to_a_lower_case_byline():
 
 def test_list_inside_the_article_is_bridged():
     items = [f"  * Route {name} to the northern suburbs" for name in "ABCDEFGHIJ"]
-    seg = segment_page(page("Menu", "News", "", P1, "", P2, "", "The new routes:", *items, "", P3, "", P4, "",
-                            "Home", "About"))
-    assert seg.paragraphs[:3] == (P1, P2, "The new routes:")
+    seg = segment_page(page("Menu", "News", "", P1, "", P2, "", P3, "", "The new routes:", *items, "", P4, "", P1[4:],
+                            "", "Home", "About"))
+    assert seg.paragraphs[:4] == (P1, P2, P3, "The new routes:")
     assert "Route J to the northern suburbs" in seg.paragraphs
-    assert seg.paragraphs[-1] == P4
+    assert seg.paragraphs[-1] == P1[4:]
 
 
 def test_related_teasers_glued_to_their_headlines_are_not_prose():
