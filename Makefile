@@ -15,7 +15,7 @@ export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export GX_ANALYTICS_ENABLED ?= False
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo test ui clean
+.PHONY: setup demo test ui clean bench bench-quality
 
 setup: $(VENV)/.installed
 
@@ -39,6 +39,18 @@ test: setup
 # The Airflow UI on http://localhost:8080 with the same set-up (trigger form included).
 ui: setup
 	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True $(BIN)/airflow standalone
+
+# Throughput, memory and per-stage costs on a synthetic corpus (bench/README.md), e.g.
+# make bench BENCH_ARGS="--size-mb 100 --datatrove --json /tmp/perf.json"
+BENCH_ARGS ?=
+bench: setup
+	$(BIN)/python bench/perf.py $(BENCH_ARGS)
+
+# Cleaning quality on the gold set; predictions go to QUALITY_PRED.
+QUALITY_PRED ?= /tmp/textlake-quality-pred
+QUALITY_ARGS ?=
+bench-quality: setup
+	$(BIN)/python bench/quality.py --pred $(QUALITY_PRED) $(QUALITY_ARGS)
 
 clean:
 	rm -rf $(VENV) .airflow data .pytest_cache

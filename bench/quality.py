@@ -53,20 +53,20 @@ def main() -> None:
     elapsed = time.process_time() - t0
     n_bytes = sum(len(t.encode("utf-8")) for t in texts.values())
 
-    trace = open(args.pred / "trace.jsonl", "w", encoding="utf-8") if args.trace else None
+    trace_lines = []
     for doc_id, seg in results.items():
         out = {"title": seg.title, "paragraphs": list(seg.paragraphs),
                "comments": [c.text for c in seg.comments]}
         (args.pred / f"{doc_id}.json").write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
-        if trace:
-            trace.write(json.dumps({
+        if args.trace:
+            trace_lines.append(json.dumps({
                 "id": doc_id, "title": seg.title,
                 "published_date": seg.published_date.isoformat() if seg.published_date else None,
                 "comments": [{"author": c.author, "depth": c.depth, "text": c.text[:80]} for c in seg.comments],
                 "dropped": [[d.line_no, d.reason, d.text] for d in seg.dropped],
             }, ensure_ascii=False) + "\n")
-    if trace:
-        trace.close()
+    if args.trace:
+        (args.pred / "trace.jsonl").write_text("".join(trace_lines), encoding="utf-8")
 
     cmd = [sys.executable, str(args.data / "score.py"), "--gold", str(args.data / "gold.jsonl"),
            "--pred", str(args.pred)]

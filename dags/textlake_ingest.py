@@ -9,6 +9,7 @@ Hive-partitioned Parquet datasets under **output** (`<output>/<dataset>/ingest_d
 | `documents` | kept document: title, published date, language, cleaned body, counts |
 | `segments` | title, paragraph, sentence (with offsets into `body`) and comment |
 | `comments` | reader comment, with author and reply depth |
+| `mentions` | mention of a gazetteer entity in a body, with offsets |
 | `files` | input file seen: the ledger, with status and reason |
 | `quarantine` | anything refused by decoding, cleaning or validation, with the reason |
 
@@ -36,7 +37,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from textlake.config import ConfigError, PipelineConfig, storage_options_from_connection
 
 DEFAULTS = PipelineConfig.from_overrides(check=False)  # checked per run: a bad setting fails a run, not the parse
-DATASETS = ("documents", "segments", "comments", "files", "quarantine")
+DATASETS = ("documents", "segments", "comments", "mentions", "files", "quarantine")
 ASSETS = {name: Asset(name=f"textlake_{name}", uri=f"file://{DEFAULTS.output}/{name}", group="textlake") for name in DATASETS}
 
 PARAMS = {

@@ -19,8 +19,8 @@ __all__ = [
     "LineInfo",
     "SourceProfile",
     "analyse_line",
-    "headline_case",
     "boilerplate_reason",
+    "headline_case",
     "is_author_line",
     "is_comment_marker",
     "is_prose",
@@ -138,8 +138,6 @@ _MAX_WORD_CHARS = 12   # average word length beyond which a "line" is glued-toge
 # html-to-text step lost the break between two elements of a link list.
 _GLUED_TEASER_RE = re.compile(r"[a-z0-9]{2}(?:A|An|The|In|On|At|For|When|After|As|If|It|This|I)\s"
                               r"|[a-z]{4}[A-Z][a-z]+\s[a-z]|[a-z]{2}[?!)][A-Z][a-z]")
-
-
 _CASE_JOIN_RE = re.compile(r"[a-z0-9?!)][A-Z]")   # cheap necessary condition for the pattern above
 _COMMAS = frozenset(",;、，")
 
@@ -229,8 +227,6 @@ _RULES: tuple[tuple[str, re.Pattern[str], int], ...] = (
 
 _SEPARATORS_RE = re.compile(r"\s*(?:\||»|›|·|•|::)\s*|\s+/\s+")
 _TEASER_RE = re.compile(r"(?:\[(?:…|\.\.\.)\]|(?:read|continue) (?:more|reading)\W*)$", re.I)
-
-
 _SEPARATOR_CHARS = frozenset("|»›·•:/")
 
 

@@ -39,6 +39,7 @@ class PipelineConfig:
     source_from: str = "auto"
     template_min_docs: int = 3
     debug_trace: bool = False
+    gazetteer: str | None = None
     allowed_roots: tuple[str, ...] = (".",)
     allowed_schemes: tuple[str, ...] = ("file",)
     staging: str | None = None
@@ -68,6 +69,8 @@ class PipelineConfig:
             if values.get(key):
                 refuse_parent_steps(key, str(values[key]))
                 values[key] = resolve_location(str(values[key]))
+        if values.get("gazetteer"):
+            values["gazetteer"] = resolve_location(str(values["gazetteer"]))
         values["patterns"] = tuple(values.get("patterns", cls.patterns))
         values["allowed_roots"] = tuple(r if "://" in r else resolve_location(r) for r in values.get("allowed_roots", cls.allowed_roots))
         values["allowed_schemes"] = tuple(values.get("allowed_schemes", cls.allowed_schemes))

@@ -79,3 +79,47 @@ def content_sha256(data: bytes) -> str:
 def doc_id_for(sha256_hex: str) -> str:
     """Content-derived, so a rerun, a retry or another name for the same bytes yields the same id."""
     return sha256_hex[:24]
+
+
+class Gazetteer:
+    """Entity aliases compiled into one pass over a text; see include/config/gazetteer.yaml."""
+
+    def __init__(self, entities: list[dict]):
+        self._alias_entity: dict[str, tuple[str, str]] = {}
+        acronyms, names = [], []
+        for entity in entities:
+            for alias in entity["aliases"]:
+                key = _fold_apostrophes(alias)
+                self._alias_entity[key if len(alias) <= 4 else key.casefold()] = (entity["id"], entity["name"])
+                (acronyms if len(alias) <= 4 else names).append(re.escape(key))
+        by_length = lambda xs: sorted(set(xs), key=len, reverse=True)  # noqa: E731 - longest alias wins
+        parts = []
+        if names:
+            parts.append(f"(?i:{'|'.join(by_length(names))})")
+        if acronyms:
+            parts.append("|".join(by_length(acronyms)))
+        self._pattern = re.compile(rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)") if parts else None
+
+    @classmethod
+    def load(cls, path: str) -> Gazetteer:
+        import yaml
+
+        with open(path, encoding="utf-8") as handle:
+            return cls((yaml.safe_load(handle) or {}).get("entities") or [])
+
+    def mentions(self, text: str) -> list[tuple[str, str, str, int, int]]:
+        """(entity_id, entity_name, matched text, start, end) for each mention, offsets into `text`."""
+        if self._pattern is None:
+            return []
+        found = []
+        for match in self._pattern.finditer(_fold_apostrophes(text)):
+            key = match.group(0)
+            entity = self._alias_entity.get(key) or self._alias_entity.get(key.casefold())
+            if entity:
+                found.append((*entity, text[match.start():match.end()], match.start(), match.end()))
+        return found
+
+
+def _fold_apostrophes(text: str) -> str:
+    """’ and ' are one character to a reader; folding keeps offsets (same length)."""
+    return text.replace("\u2019", "'").replace("\u02bc", "'")

@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from textlake import schema
+from textlake.dedup import assign_clusters
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -163,12 +164,15 @@ def publish_run(output: str, staging_dir: str, run_id: str, ingest_date: str,
         files = pa.concat_tables([pq.read_table(p) for p in [staging / "accounted.parquet", *(d / "files.parquet" for d in shard_dirs)] if p.exists()])
         quarantine = pa.concat_tables([pq.read_table(d / "quarantine.parquet") for d in shard_dirs] or [schema.QUARANTINE.empty_table()])
         files, drop, extra_quarantine = settle(files, ledger, quarantined)
+        clusters = assign_clusters(Path(work_dir or output) / "_state" / "near_dup.parquet",
+                                   staged_signatures(shard_dirs, exclude=drop))
         tree = staging / "publish"
         if tree.exists():
             shutil.rmtree(tree)
         counts = {}
         for dataset in schema.BODY_DATASETS:
-            counts[dataset] = _assemble_body(dataset, shard_dirs, tree / dataset / f"ingest_date={ingest_date}", drop, run_id)
+            counts[dataset] = _assemble_body(dataset, shard_dirs, tree / dataset / f"ingest_date={ingest_date}", drop,
+                                             clusters if dataset == "documents" else None)
         quarantine = pa.concat_tables([quarantine, _quarantine_rows(shard_dirs, extra_quarantine, files)])
         for dataset, table in (("quarantine", quarantine), ("files", files)):
             counts[dataset] = {"rows": table.num_rows}
@@ -222,18 +226,33 @@ def settle(files: pa.Table, ledger: Ledger, quarantined: dict[str, str]) -> tupl
     return pa.Table.from_pylist(rows, schema=files.schema), drop, to_quarantine
 
 
-def _assemble_body(dataset: str, shard_dirs: list[Path], day: Path, drop: dict[str, str], run_id: str) -> dict[str, int]:
-    """Link the shards' staged files into one day tree, rewriting only files that lose rows."""
+def staged_signatures(shard_dirs: list[Path], exclude: dict[str, str]) -> dict[str, bytes]:
+    """MinHash signatures of the documents this run publishes."""
+    signatures = {}
+    for shard in shard_dirs:
+        for path in sorted((shard / "signatures").glob("*.parquet")):
+            for row in pq.read_table(path).to_pylist():
+                if row["doc_id"] not in exclude:
+                    signatures[row["doc_id"]] = row["signature"]
+    return signatures
+
+
+def _assemble_body(dataset: str, shard_dirs: list[Path], day: Path, drop: dict[str, str],
+                   clusters: dict[str, str] | None) -> dict[str, int]:
+    """Link the shards' staged files into one day tree, rewriting files that lose rows or gain clusters."""
     rows = 0
     for shard in shard_dirs:
         for path in sorted((shard / dataset).glob("source=*/*.parquet")):
             target = day / path.parent.name / path.name
             target.parent.mkdir(parents=True, exist_ok=True)
             table = pq.read_table(path)
-            if drop:
+            if clusters is not None:
+                cluster = pa.array([clusters.get(d) for d in table["doc_id"].to_pylist()], pa.string())
+                table = table.set_column(table.schema.get_field_index("near_dup_cluster"), "near_dup_cluster", cluster)
+            if drop or clusters is not None:
                 mask = pc.invert(pc.is_in(table["doc_id"], pa.array(list(drop), pa.string())))
                 kept = table.filter(mask)
-                if kept.num_rows != table.num_rows:
+                if kept.num_rows != table.num_rows or clusters is not None:
                     if kept.num_rows:
                         write_parquet(kept, target)
                     rows += kept.num_rows

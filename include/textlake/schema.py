@@ -29,6 +29,7 @@ DOCUMENTS = pa.schema(
         ("n_chars", pa.int64()),
         ("n_dropped_lines", pa.int32()),
         ("encoding", pa.string()),
+        ("near_dup_cluster", pa.string()),
         ("ingested_at", TIMESTAMP),
         ("run_id", pa.string()),
     ]
@@ -54,6 +55,18 @@ COMMENTS = pa.schema(
         ("author", pa.string()),
         ("depth", pa.int32()),
         ("text", pa.large_string()),
+        ("run_id", pa.string()),
+    ]
+)
+
+MENTIONS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("entity_id", pa.string()),
+        ("entity_name", pa.string()),
+        ("mention", pa.string()),
+        ("char_start", pa.int64()),
+        ("char_end", pa.int64()),
         ("run_id", pa.string()),
     ]
 )
@@ -88,12 +101,13 @@ DATASETS: dict[str, pa.Schema] = {
     "documents": DOCUMENTS,
     "segments": SEGMENTS,
     "comments": COMMENTS,
+    "mentions": MENTIONS,
     "files": FILES,
     "quarantine": QUARANTINE,
 }
 
 # Datasets written per document by the shards; the other two are accounts of the run.
-BODY_DATASETS = ("documents", "segments", "comments")
+BODY_DATASETS = ("documents", "segments", "comments", "mentions")
 
 # Hive partition keys per dataset. Segments and comments carry `source` too, so an
 # analyst filtering one source never scans the others.
@@ -101,6 +115,7 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "documents": ("ingest_date", "source"),
     "segments": ("ingest_date", "source"),
     "comments": ("ingest_date", "source"),
+    "mentions": ("ingest_date", "source"),
     "files": ("ingest_date",),
     "quarantine": ("ingest_date",),
 }

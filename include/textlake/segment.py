@@ -99,8 +99,9 @@ _CAPTION_MARK_RE = re.compile(r"\)$|\(\w+\)|\.\.\.|…")
 _POSTED_BY_RE = re.compile(r"^(?:posted|written|submitted|comment(?:ed)?) by:?\s+([^,|@]+?)\s*(?:[,|@]|\bon\b|\bat\b|$)",
                            re.I)
 _BYLINE_RE = re.compile(r"^(?:by|posted|written|published|updated|from|reporting|filed)\b", re.I)
+_BLOCK_MIN_WORDS = 7
 _RUN_TOGETHER_RE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
-_CONTINUATION_RE = re.compile(r"(?!(?:by|posted|updated|published|at|on|from|www|o)\b)[a-z]+\b(?![.:/@])")
+_CONTINUATION_RE = re.compile(r"(?!(?:by|posted|updated|published|at|on|from|www|o)\b)[a-z]+\b(?![:/@]|\.[a-z])|\([A-Za-z]")
 # A line ending in a comma or a function word cannot be a whole block: it was wrapped.
 _DANGLING_END_RE = re.compile(r"(?:,|\s(?:the|of|a|an|and|or|to|in|on|at|for|with|by|from|as|that|which|is|was|are"
                               r"|were|his|her|their|its|this|but|than|into|over|under|about))$")
@@ -247,15 +248,21 @@ def _classify(infos: list[LineInfo], template: frozenset[str]) -> tuple[list[int
     n = len(infos)
     kinds = [_BLANK] * n
     reasons: list[str | None] = [None] * n
-    keys = [""] * n
+    keys = [line_key(info.text) if info.text else "" for info in infos]
+    prose = [bool(info.text) and is_prose(info) for info in infos]
+    # When the source's template would take most of a page's prose, the page repeats an
+    # article (syndicated, corrected, re-posted): its prose is the content, not the template.
+    prose_words = sum(info.n_words for info, p in zip(infos, prose) if p)
+    repeated_words = sum(info.n_words for info, p, k in zip(infos, prose, keys) if p and k in template)
+    spare_prose = repeated_words > 0.8 * prose_words
     for i, info in enumerate(infos):
         if not info.text:
             continue
-        key = keys[i] = line_key(info.text)
-        reason = "template_repeat" if key in template else boilerplate_reason(info)
+        repeated = keys[i] in template and not (spare_prose and prose[i])
+        reason = "template_repeat" if repeated else boilerplate_reason(info)
         if reason:
             kinds[i], reasons[i] = _FURNITURE, reason
-        elif is_prose(info):
+        elif prose[i]:
             kinds[i] = _PROSE
         else:
             kinds[i] = _SHORT
@@ -343,11 +350,29 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
             drop(i, reason)
             continue
         seen.add(keys[i])
-        paragraphs.extend(_RUN_TOGETHER_RE.split(info.text))
+        paragraphs.extend(_split_run_together(info.text))
 
     comments = _split_comments(infos, kinds, reasons, comment_start, drop)
     dropped.sort(key=lambda d: d.line_no)
     return PageSegments(title, published, tuple(paragraphs), tuple(comments), tuple(dropped))
+
+
+def _split_run_together(text: str) -> list[str]:
+    """Split two blocks that lost the line break between them ("...the end.Next block starts").
+
+    Only sentence-sized pieces on both sides count: a short piece is a typo'd
+    sentence boundary or part of a domain name ("www.TypePad.com"), not a block.
+    """
+    pieces = _RUN_TOGETHER_RE.split(text)
+    if len(pieces) == 1:
+        return pieces
+    blocks = [pieces[0]]
+    for piece in pieces[1:]:
+        if blocks[-1].count(" ") >= _BLOCK_MIN_WORDS and piece.count(" ") >= _BLOCK_MIN_WORDS:
+            blocks.append(piece)
+        else:
+            blocks[-1] += piece
+    return blocks
 
 
 def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_start: int,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import shutil
@@ -29,9 +30,11 @@ from textlake.config import PipelineConfig
 from textlake.decode import RejectedInput, decode_bytes
 from textlake.discover import InputFile, LedgerEntry, iter_chunks
 from textlake.publish import write_parquet
-from textlake.enrich import content_sha256, detect_language, doc_id_for, infer_source, source_slug
+from textlake.dedup import signature
+from textlake.enrich import Gazetteer, content_sha256, detect_language, doc_id_for, infer_source, source_slug
 from textlake.segment import PageSegments, segment_page, sentence_spans
 
+SIGNATURES = pa.schema([("doc_id", pa.string()), ("signature", pa.binary())])
 CHUNK_FILES = 64
 CHUNK_BYTES = 8 << 20
 
@@ -104,8 +107,15 @@ class _Tables:
         return rows
 
 
-def document_rows(segments: PageSegments, ids: dict, run_id: str) -> tuple[dict, list[dict], list[dict]]:
-    """The document row, its segment rows (offsets into `body`) and its comment rows."""
+@functools.lru_cache(maxsize=4)
+def load_gazetteer(path: str | None) -> Gazetteer:
+    """Once per worker process: the gazetteer compiles to one regular expression."""
+    return Gazetteer.load(path) if path else Gazetteer([])
+
+
+def document_rows(segments: PageSegments, ids: dict, run_id: str,
+                  gazetteer: Gazetteer) -> tuple[dict, list[dict], list[dict], list[dict]]:
+    """The document row and its segment, comment and mention rows (offsets into `body`)."""
     doc_id = ids["doc_id"]
     seg_rows: list[dict] = []
 
@@ -130,6 +140,9 @@ def document_rows(segments: PageSegments, ids: dict, run_id: str) -> tuple[dict,
         comment_rows.append({"doc_id": doc_id, "comment_seq": c_seq, "author": comment.author,
                              "depth": comment.depth, "text": comment.text, "run_id": run_id})
     body = "\n\n".join(segments.paragraphs)
+    mention_rows = [{"doc_id": doc_id, "entity_id": entity_id, "entity_name": name, "mention": text,
+                     "char_start": start, "char_end": end, "run_id": run_id}
+                    for entity_id, name, text, start, end in gazetteer.mentions(body)]
     document = {
         **ids,
         "title": segments.title,
@@ -143,7 +156,7 @@ def document_rows(segments: PageSegments, ids: dict, run_id: str) -> tuple[dict,
         "n_dropped_lines": len(segments.dropped),
         "run_id": run_id,
     }
-    return document, seg_rows, comment_rows
+    return document, seg_rows, comment_rows, mention_rows
 
 
 def segment_chunk(files: list[InputFile], templates: dict[str, frozenset[str]], ctx: RunContext,
@@ -154,6 +167,8 @@ def segment_chunk(files: list[InputFile], templates: dict[str, frozenset[str]], 
     ledger: list[LedgerEntry] = []
     quarantine: list[dict] = []
     trace: list[dict] = []
+    signatures: list[dict] = []
+    gazetteer = load_gazetteer(ctx.config.gazetteer)
     for f in files:
         try:
             data = read_bytes(f, limit, ctx.config.storage_options)
@@ -177,7 +192,7 @@ def segment_chunk(files: list[InputFile], templates: dict[str, frozenset[str]], 
             segments = segment_page(decoded.text, templates.get(source, frozenset()))
             ids = {"doc_id": doc_id, "source_uri": f.uri, "content_sha256": digest, "source_name": source,
                    "encoding": decoded.encoding + ("+repaired" if decoded.repaired else ""), "ingested_at": ctx.ingested_at}
-            document, seg_rows, comment_rows = document_rows(segments, ids, ctx.run_id)
+            document, seg_rows, comment_rows, mention_rows = document_rows(segments, ids, ctx.run_id, gazetteer)
         except Exception as exc:  # one page the segmenter cannot handle must not sink the shard
             reason = f"internal error while segmenting: {type(exc).__name__}: {exc}"
             ledger.append(LedgerEntry(f.uri, len(data), digest, schema.QUARANTINED, f"segment: {reason}", doc_id))
@@ -199,8 +214,14 @@ def segment_chunk(files: list[InputFile], templates: dict[str, frozenset[str]], 
             tables.add("segments", slug, row)
         for row in comment_rows:
             tables.add("comments", slug, row)
+        for row in mention_rows:
+            tables.add("mentions", slug, row)
+        signatures.append({"doc_id": doc_id, "signature": signature(document["body"])})
         ledger.append(LedgerEntry(f.uri, len(data), digest, schema.PUBLISHED, None, doc_id))
     rows = tables.write(Path(shard_dir), f"part-{ctx.run_id}-{Path(shard_dir).name}-c{chunk_no:05d}.parquet")
+    if signatures:  # for near-duplicate clustering at publish time; never published themselves
+        (Path(shard_dir) / "signatures").mkdir(exist_ok=True)
+        write_parquet(pa.Table.from_pylist(signatures, schema=SIGNATURES), Path(shard_dir) / "signatures" / f"c{chunk_no:05d}.parquet")
     if trace:
         trace_dir = Path(ctx.config.output) / "_debug" / ctx.run_id
         trace_dir.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,7 @@ _PROJECTIONS = {
                    "n_comments", "n_chars", "n_dropped_lines", "ingested_at"], "title"),
     "segments": (["doc_id", "seq", "kind", "char_start", "char_end"], "text"),
     "comments": (["doc_id", "comment_seq", "depth"], "text"),
+    "mentions": (["doc_id", "entity_id", "char_start", "char_end"], "mention"),
 }
 
 

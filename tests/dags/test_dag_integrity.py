@@ -74,7 +74,7 @@ def test_shard_tasks_follow_the_deployment_settings(dag):
 def test_flow_is_plan_shards_validate_publish(dag):
     assert [t.task_id for t in dag.topological_sort()] == ["plan", "process_shard", "validate", "publish"]
     publish = dag.get_task("publish")
-    assert {o.name for o in publish.outlets} == {f"textlake_{n}" for n in ("documents", "segments", "comments", "files", "quarantine")}
+    assert {o.name for o in publish.outlets} == {f"textlake_{n}" for n in ("documents", "segments", "comments", "mentions", "files", "quarantine")}
 
 
 def test_parsing_imports_nothing_heavy_and_is_fast():

@@ -39,3 +39,25 @@ def test_language_ids_offline():
 def test_doc_id_depends_only_on_content():
     assert doc_id_for("ab" * 32) == doc_id_for("ab" * 32)
     assert len(doc_id_for("ab" * 32)) == 24
+
+
+def test_gazetteer_matches_aliases_scripts_and_acronyms():
+    from textlake.enrich import Gazetteer
+
+    gazetteer = Gazetteer([
+        {"id": "jai", "name": "Jaish al-Islam", "aliases": ["Jaish al-Islam", "Jaysh al-Islam", "JAI", "جيش الإسلام"]},
+        {"id": "hts", "name": "Hayat Tahrir al-Sham", "aliases": ["Hay'at Tahrir al-Sham", "HTS"]},
+    ])
+    text = "jaysh al-islam and JAI met HTS; not jai, not JAIL, not HTSX. Hay’at Tahrir al-Sham and جيش الإسلام."
+    found = gazetteer.mentions(text)
+    assert [(e, m) for e, _, m, _, _ in found] == [("jai", "jaysh al-islam"), ("jai", "JAI"), ("hts", "HTS"),
+                                                   ("hts", "Hay’at Tahrir al-Sham"), ("jai", "جيش الإسلام")]
+    assert all(text[start:end] == m for _, _, m, start, end in found)
+
+
+def test_project_gazetteer_loads():
+    from textlake.config import PipelineConfig
+    from textlake.enrich import Gazetteer
+
+    gazetteer = Gazetteer.load(PipelineConfig.from_overrides().gazetteer)
+    assert gazetteer.mentions("Jaysh al-Islam, the JAI")[0][0] == "jaish-al-islam"

@@ -44,11 +44,14 @@ def test_heading_between_paragraphs_stays():
 
 def test_wrapped_lines_are_joined_and_run_together_blocks_split():
     seg = segment_page(page("Bus Plan Approved", "", "The council voted on Tuesday to expand the bus network and",
-                            "add twelve routes that serve the suburbs.", "", P2,
-                            "", "The vote was close.Opponents said the plan costs too much money overall."))
+                            "add twelve routes that serve the suburbs.", "",
+                            "See www.TypePad.com for the full minutes of the meeting.", "", P2,
+                            "", "The vote in the chamber was very close in the end.Opponents said the plan costs too "
+                                "much money overall."))
     assert ("The council voted on Tuesday to expand the bus network and add twelve routes "
             "that serve the suburbs.") in seg.paragraphs
-    assert "The vote was close." in seg.paragraphs
+    assert "The vote in the chamber was very close in the end." in seg.paragraphs
+    assert "See www.TypePad.com for the full minutes of the meeting." in seg.paragraphs
 
 
 def test_lines_ending_in_a_function_word_or_label_colon_are_wraps():
@@ -122,6 +125,13 @@ def test_published_date_needs_day_month_year_near_the_headline():
     seg = segment_page(page("JUNE 2021", "", "Bus Plan Approved", "March 23, 2015", "", P1, "", P2))
     assert seg.published_date == datetime.date(2015, 3, 23)
     assert segment_page(page("JUNE 2021", "", "Bus Plan Approved", "", P1, "", P2)).published_date is None
+
+
+@pytest.mark.parametrize("date_line", ["www.example.cn 2015-03-23 16:23:08", "23rd March 2015", "Mar. 23, 2015",
+                                       "Posted Monday, March 23, 2015 11:47 AM PST"])
+def test_published_date_formats(date_line):
+    seg = segment_page(page("Bus Plan Approved", date_line, "", P1, "", P2))
+    assert seg.published_date == datetime.date(2015, 3, 23)
 
 
 def test_comments_split_by_author_lines_and_blank_gaps():

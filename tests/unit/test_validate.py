@@ -41,7 +41,7 @@ def test_row_failures_name_documents_and_expectations(report):
     assert set(result.quarantined) == {"long-title", "no-sentences", "ancient"}
     assert result.quarantined["long-title"] == "documents: expect_column_values_to_be_between on title_chars"
     assert result.batch_failures == []
-    assert result.checked_rows == {"documents": 4, "segments": 4, "comments": 0}
+    assert result.checked_rows == {"documents": 4, "segments": 4, "comments": 0, "mentions": 0}
 
 
 def test_data_docs_are_built_beside_the_data(report):
