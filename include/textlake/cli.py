@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from textlake.compact import compact
 from textlake.config import ConfigError, PipelineConfig
 from textlake.pipeline import dataset_counts, run_pipeline
 from textlake.synth import write_corpus
@@ -37,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--size-mb", type=float, default=100, help="raw text to write (default 100)")
     synth.add_argument("--seed", type=int, default=0)
     synth.add_argument("--huge-file-mb", type=float, default=0, help="also write one file of this size")
+    compact = commands.add_parser("compact", help="merge partitions' many small files into few (atomic)")
+    compact.add_argument("--output", help="the datasets' folder (default: the configured output)")
+    compact.add_argument("--min-files", type=int, default=8, help="compact partitions with at least this many files")
+    compact.add_argument("--config", help="YAML with defaults (default: include/config/textlake.yaml)")
     summary = commands.add_parser("summary", help="rows per published dataset and files per ledger status")
     summary.add_argument("--output", help="the datasets' folder (default: the configured output)")
     summary.add_argument("--config", help="YAML with defaults (default: include/config/textlake.yaml)")
@@ -54,12 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         if overrides.get(key) and "://" not in overrides[key]:
             overrides[key] = str(Path(overrides[key]).resolve())
     try:
-        config = PipelineConfig.from_overrides(overrides, path=args.config, check=args.command == "run")
+        config = PipelineConfig.from_overrides(overrides, path=args.config, check=args.command != "summary")
     except (ConfigError, FileNotFoundError) as exc:
         print(f"textlake: {exc}", file=sys.stderr)
         return 2
     if args.command == "summary":
         result = dataset_counts(config.output, config.storage_options)
+    elif args.command == "compact":
+        result = compact(config.output, min_files=args.min_files)
     else:
         result = run_pipeline(config, run_id=args.run_id, progress_bar=not args.no_progress)
     print(json.dumps(result, indent=2, default=str))

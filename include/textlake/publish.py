@@ -46,6 +46,7 @@ class Ledger:
 
     by_hash: dict[str, tuple[str, str | None, str | None]]  # sha -> (status, doc_id, source_uri)
     seen: set[tuple[str, str]]  # (source_uri, sha) pairs accounted for
+    runs: set[str] = dataclasses.field(default_factory=set)  # runs whose ledger rows are published, this one included
 
 
 def open_dataset(output: str, dataset: str, options: dict | None = None) -> ds.Dataset | None:
@@ -63,6 +64,7 @@ def read_ledger(output: str, exclude_run: str | None = None, options: dict | Non
     if ledger is None:
         return Ledger(by_hash, seen)
     table = ledger.to_table(columns=["source_uri", "content_sha256", "status", "doc_id", "run_id"])
+    runs = set(table.column("run_id").unique().to_pylist())
     for row in table.to_pylist():
         if row["run_id"] == exclude_run or not row["content_sha256"]:
             continue
@@ -70,7 +72,7 @@ def read_ledger(output: str, exclude_run: str | None = None, options: dict | Non
         current = by_hash.get(row["content_sha256"])
         if current is None or (row["status"] == schema.PUBLISHED and current[0] != schema.PUBLISHED):
             by_hash[row["content_sha256"]] = (row["status"], row["doc_id"], row["source_uri"])
-    return Ledger(by_hash, seen)
+    return Ledger(by_hash, seen, runs)
 
 
 def _with_partitions(dataset: str) -> pa.Schema:
@@ -80,17 +82,12 @@ def _with_partitions(dataset: str) -> pa.Schema:
     return base
 
 
+# The project's one Parquet writer setting (see README, "Writer settings").
+WRITER_OPTIONS = {"compression": "zstd", "compression_level": 3, "coerce_timestamps": "us", "allow_truncated_timestamps": False}
+
+
 def write_parquet(table: pa.Table, path: Path) -> None:
-    """The project's one Parquet writer setting (see README, "Writer settings")."""
-    pq.write_table(
-        table,
-        path,
-        compression="zstd",
-        compression_level=3,
-        row_group_size=131_072,
-        coerce_timestamps="us",
-        allow_truncated_timestamps=False,
-    )
+    pq.write_table(table, path, row_group_size=131_072, **WRITER_OPTIONS)
 
 
 @contextlib.contextmanager
@@ -120,13 +117,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def swap_in_day(staged_day: Path, live_day: Path) -> None:
-    """Make `live_day` hold its current files plus those in `staged_day`, atomically."""
+def swap_in_day(staged_day: Path, live_day: Path, replace: bool = False) -> None:
+    """Make `live_day` hold its current files plus those in `staged_day` (or, with
+    `replace`, exactly those in `staged_day`), atomically."""
     live_day.parent.mkdir(parents=True, exist_ok=True)
     if not live_day.exists():
         os.rename(staged_day, live_day)
     else:
-        for folder, _, names in os.walk(live_day):
+        for folder, _, names in ([] if replace else os.walk(live_day)):
             target = staged_day / Path(folder).relative_to(live_day)
             target.mkdir(parents=True, exist_ok=True)
             for name in names:
@@ -185,7 +183,9 @@ def publish_run(output: str, staging_dir: str, run_id: str, ingest_date: str,
         for dataset in (*schema.BODY_DATASETS, "quarantine", "files"):
             staged_day = tree / dataset / f"ingest_date={ingest_date}"
             live_day = f"{root.rstrip('/')}/{dataset}/ingest_date={ingest_date}"
-            if staged_day.exists() and not run_already_in(fs, live_day, run_id):
+            # The run's own files (or, after a compaction renamed them, its ledger rows) mean
+            # an earlier attempt published this dataset already.
+            if staged_day.exists() and run_id not in ledger.runs and not run_already_in(fs, live_day, run_id):
                 if local:
                     swap_in_day(staged_day, Path(live_day))
                 else:

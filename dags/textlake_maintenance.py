@@ -1,0 +1,56 @@
+"""
+### textlake_maintenance: keep the datasets fast to read
+
+Every ingest run adds its own files to each partition, so a busy landing leaves many
+small files. Once a day this DAG merges every partition holding at least
+`min_files` files into a few large ones. Readers see exactly the same rows before,
+during and after: the new day directory is swapped in atomically. It skips while an
+ingest run is staged, and tries again at the next schedule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+from airflow.sdk import Param, dag, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+from textlake.config import PipelineConfig
+
+DEFAULTS = PipelineConfig.from_overrides(check=False)
+
+
+@dag(
+    dag_id="textlake_maintenance",
+    schedule="@daily",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=["textlake", "maintenance"],
+    params={
+        "output": Param(DEFAULTS.output, type="string", minLength=1, title="Output location",
+                        description="The datasets' folder (local or network file system)."),
+        "min_files": Param(8, type="integer", minimum=2, title="Files per partition",
+                           description="Compact a partition once it holds at least this many files."),
+    },
+    default_args={"owner": "data-platform", "retries": 2, "retry_delay": dt.timedelta(minutes=5),
+                  "retry_exponential_backoff": True, "execution_timeout": dt.timedelta(hours=2)},
+)
+def textlake_maintenance():
+    @task
+    def compact_partitions(params=None) -> dict:
+        """Merge crowded partitions into few files, atomically."""
+        from textlake.compact import RunInFlight, compact
+
+        config = PipelineConfig.from_overrides({"output": params["output"]})
+        try:
+            return compact(config.output, min_files=params["min_files"])
+        except RunInFlight as exc:
+            raise AirflowSkipException(str(exc)) from None
+
+    compact_partitions()
+
+
+textlake_maintenance()
