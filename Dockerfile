@@ -27,6 +27,6 @@ COPY --chown=airflow:0 pyproject.toml README.md /opt/textlake/
 COPY --chown=airflow:0 include /opt/textlake/include
 RUN uv pip install --no-cache --no-deps -e /opt/textlake
 
-# 3. The DAGs where Airflow looks by default, so the image runs without bind mounts.
-#    (plugins/ holds no tracked file yet; docker-compose.yaml bind-mounts it.)
+# 3. The DAGs and the UI plugin where Airflow looks by default, so the image runs without bind mounts.
 COPY --chown=airflow:0 dags /opt/airflow/dags
+COPY --chown=airflow:0 plugins /opt/airflow/plugins

@@ -34,11 +34,11 @@ import pendulum
 from airflow.sdk import Asset, BaseHook, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from textlake.config import ConfigError, PipelineConfig, storage_options_from_connection
+from textlake.config import ConfigError, PipelineConfig, asset_uri, storage_options_from_connection
 
 DEFAULTS = PipelineConfig.from_overrides(check=False)  # checked per run: a bad setting fails a run, not the parse
 DATASETS = ("documents", "segments", "comments", "mentions", "files", "quarantine")
-ASSETS = {name: Asset(name=f"textlake_{name}", uri=f"file://{DEFAULTS.output}/{name}", group="textlake") for name in DATASETS}
+ASSETS = {name: Asset(name=f"textlake_{name}", uri=asset_uri(f"{DEFAULTS.output}/{name}"), group="textlake") for name in DATASETS}
 
 PARAMS = {
     "input": Param(DEFAULTS.input, type="string", minLength=1, title="Input location",

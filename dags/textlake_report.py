@@ -35,12 +35,12 @@ import pendulum
 from airflow.sdk import Asset, BaseHook, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from textlake.config import ConfigError, PipelineConfig, storage_options_from_connection
+from textlake.config import ConfigError, PipelineConfig, asset_uri, storage_options_from_connection
 
 DEFAULTS = PipelineConfig.from_overrides(check=False)  # checked per run, never at parse time
 # The same Asset the ingest DAG's publish task emits (same name and URI, so one Asset).
-DOCUMENTS = Asset(name="textlake_documents", uri=f"file://{DEFAULTS.output}/documents", group="textlake")
-REPORT = Asset(name="textlake_report", uri=f"file://{DEFAULTS.work_dir}/_reports/latest", group="textlake")
+DOCUMENTS = Asset(name="textlake_documents", uri=asset_uri(f"{DEFAULTS.output}/documents"), group="textlake")
+REPORT = Asset(name="textlake_report", uri=asset_uri(f"{DEFAULTS.work_dir}/_reports/latest"), group="textlake")
 
 
 @dag(

@@ -87,10 +87,12 @@ def index() -> str:
     def stamp(path: Path) -> str:
         return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
-    report_line = (f"<a href='reports/latest/index.html'>Corpus report</a> <span>(built {stamp(latest)})</span>" if latest.is_file()
+    report_line = (f"<a href='reports/latest/index.html'>Corpus report</a> <span>(built {stamp(latest)})</span>"
+                   if latest.is_file()
                    else "Corpus report: none yet. It is built by the <code>textlake_report</code> DAG after each publish.")
-    docs_line = (f"<a href='data-docs/index.html'>Data quality (Great Expectations Data Docs)</a> <span>(updated {stamp(docs)})</span>"
-                 if docs.is_file() else "Data quality: no Data Docs yet. They are built by each <code>textlake_ingest</code> run.")
+    docs_line = (f"<a href='data-docs/index.html'>Data quality (Great Expectations Data Docs)</a> "
+                 f"<span>(updated {stamp(docs)})</span>" if docs.is_file()
+                 else "Data quality: no Data Docs yet. They are built by each <code>textlake_ingest</code> run.")
     items = "".join(f"<li><a href='reports/{html.escape(p.parent.name)}/index.html'>{html.escape(p.parent.name)}</a> "
                     f"<span>{stamp(p)}</span></li>" for p in history) or "<li>none</li>"
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>textlake</title>

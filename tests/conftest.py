@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
 DEMO_CORPUS = ROOT / "include" / "demo_corpus"
 
-os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".airflow" / "test-home"))
+# Each session its own metadata database: two test sessions at once must not reset each other's.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="textlake-airflow-"))
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "dags"))
 os.environ.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(ROOT / "plugins"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")

@@ -24,6 +24,7 @@ __all__ = [
     "is_author_line",
     "is_comment_marker",
     "is_prose",
+    "is_reply_ui",
     "line_key",
 ]
 
@@ -99,7 +100,7 @@ class SourceProfile:
 # --------------------------------------------------------------------------- line features
 
 _BULLET_RE = re.compile(r"^(?:[*•·◦▪►»+\-–]|o(?=\s)|\d{1,2}[.)])\s+")
-_SENT_END = frozenset(".!?…。！？:")
+_SENT_END = frozenset(".!?…。！？:؟۔।")
 _QUOTE_END = frozenset("\"”’)]」』")
 # Scripts written without spaces: about two characters carry what a word does in English.
 _UNSPACED_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
@@ -184,7 +185,7 @@ _RULES: tuple[tuple[str, re.Pattern[str], int], ...] = (
         r"|comments? (?:are|is) closed|please comment|thoughts\W+please"
         r"|\d+ (?:comments?|repl(?:y|ies)|responses?)\b|(?:read|show|load|view) (?:more|all|\d+)? ?(?:comments|replies)"
         r"|report (?:abuse|this (?:post|comment))|comment policy|reply\s*$|^comments?\s*(?:\(\d+\))?$|^replies\s*$"
-        r"|log ?in to (?:comment|reply)"
+        r"|log ?in to (?:comment|reply)|^(?:antworten|répondre|responder|rispondi|رد|ردّ)$"
         r"|talkback|have your say)\b", re.I), 8),
     ("share_widget", re.compile(
         r"\b(?:share|tweet|facebook|twitter|linkedin|pinterest|whatsapp|reddit|digg|del\.icio\.us|stumbleupon"
@@ -278,17 +279,41 @@ _short_line_reason = lru_cache(maxsize=1 << 16)(_rule_reason)
 
 # --------------------------------------------------------------------------- comments
 
+# Comment-section headings and widgets in the languages the pipeline sees most
+# (en, de, fr, es, it, pt, nl, ar): the noun alone as a heading, or a call to comment.
+_COMMENT_NOUNS = (r"comments?|reader comments|responses?|replies|discussion|talkback|kommentare|leserkommentare"
+                  r"|commentaires|comentarios|comentários|commenti|reacties|التعليقات|تعليقات")
 _COMMENT_MARKER_RE = re.compile(
-    r"^(?:\d+\s+)?(?:comments?|reader comments|responses?|replies|discussion|talkback)\b(?:\s*\(\d+\))?\W*$"
-    r"|^[1-9]\d*\s+(?:comments?|responses?|replies)\b"
+    rf"^(?:\d+\s+)?(?:{_COMMENT_NOUNS})\b(?:\s*\(\d+\))?\W*$"
+    rf"|^[1-9]\d*\s+(?:{_COMMENT_NOUNS})\b"
     r"|\b(?:notify of|view all comments|inline feedbacks|leave a (?:reply|comment)|post a comment"
     r"|add (?:a|your) comment|comments (?:so far|to this entry)"
-    r"|what do you think\??$|have your say|join the discussion)", re.I)
+    r"|what do you think\??$|have your say|join the discussion"
+    r"|(?:schreibe|hinterlasse) einen kommentar|kommentar (?:schreiben|verfassen)"
+    r"|laisser un commentaire|ajouter un commentaire|(?:deja|dejar|publicar|añadir) (?:un|tu) comentario"
+    r"|lascia un commento|deixe (?:um|seu) comentário|laat een reactie achter|plaats een reactie)"
+    r"|^(?:أضف|اترك|اكتب|أضيفي|شارك) (?:تعليق|رأيك)", re.I)
+# WordPress-style "6 thoughts on “Title”" heads the comment list and runs as long as the title.
+_THOUGHTS_ON_RE = re.compile(r"^[1-9]\d*\s+(?:thoughts?|comments?|responses?|replies|reactions?)\s+(?:on|to)\s+\W", re.I)
 
 
 def is_comment_marker(info: LineInfo) -> bool:
     """A heading or widget that opens the reader-comment section."""
-    return info.n_words <= 8 and bool(_COMMENT_MARKER_RE.search(info.text))
+    if info.n_words <= 8 and _COMMENT_MARKER_RE.search(info.text):
+        return True
+    return info.n_words <= 40 and bool(_THOUGHTS_ON_RE.match(info.text))
+
+
+# The button under every comment; in a comment list it closes the comment above it.
+_REPLY_UI_RE = re.compile(
+    r"^(?:reply|antworten|répondre|repondre|responder|rispondi|responda|beantwoorden|reageer|ответить"
+    r"|رد|ردّ|الرد|回复|返信|답글)(?:\s*(?:↓|→|»|›|to this(?: comment)?|\(\d+\)))?$"
+    r"|^(?:log|sign) ?in to (?:reply|comment)$|^reply to (?:this )?(?:comment|\S+)$", re.I)
+
+
+def is_reply_ui(info: LineInfo) -> bool:
+    """The reply button or its log-in variant under a reader comment."""
+    return info.n_words <= 5 and bool(_REPLY_UI_RE.match(info.text))
 
 
 _NAME_RE = re.compile(r"^[\w][\w'’.\- ]*$")

@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     compact.add_argument("--output", help="the datasets' folder (default: the configured output)")
     compact.add_argument("--min-files", type=int, default=8, help="compact partitions with at least this many files")
     compact.add_argument("--config", help="YAML with defaults (default: include/config/textlake.yaml)")
+    report = commands.add_parser("report", help="build the corpus report (plots, CSV/Parquet tables, HTML)")
+    report.add_argument("--output", help="the datasets' folder (default: the configured output)")
+    report.add_argument("--report-dir", dest="report_dir", help="default: <output>/_reports/<UTC timestamp>; latest/ points at it")
+    report.add_argument("--config", help="YAML with defaults (default: include/config/textlake.yaml)")
     summary = commands.add_parser("summary", help="rows per published dataset and files per ledger status")
     summary.add_argument("--output", help="the datasets' folder (default: the configured output)")
     summary.add_argument("--config", help="YAML with defaults (default: include/config/textlake.yaml)")
@@ -59,12 +63,16 @@ def main(argv: list[str] | None = None) -> int:
         if overrides.get(key) and "://" not in overrides[key]:
             overrides[key] = str(Path(overrides[key]).resolve())
     try:
-        config = PipelineConfig.from_overrides(overrides, path=args.config, check=args.command != "summary")
+        config = PipelineConfig.from_overrides(overrides, path=args.config, check=args.command not in ("summary", "report"))
     except (ConfigError, FileNotFoundError) as exc:
         print(f"textlake: {exc}", file=sys.stderr)
         return 2
     if args.command == "summary":
         result = dataset_counts(config.output, config.storage_options)
+    elif args.command == "report":
+        from textlake.report import build_report  # matplotlib: only when asked for
+
+        result = build_report(config.output, report_dir=args.report_dir, options=config.storage_options)
     elif args.command == "compact":
         result = compact(config.output, min_files=args.min_files)
     else:

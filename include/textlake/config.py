@@ -120,6 +120,11 @@ def storage_options_from_connection(conn_type: str, login: str | None, password:
     return {**options, **({"client_kwargs": client} if client else {})}
 
 
+def asset_uri(location: str) -> str:
+    """An Airflow Asset URI for a local folder or an object-store location."""
+    return location if is_uri(location) else f"file://{location}"
+
+
 def is_uri(location: str | None) -> bool:
     return bool(location) and "://" in location and not location.startswith("file://")
 

@@ -36,7 +36,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullFormatter
 
 from textlake.publish import open_dataset
 
@@ -156,7 +156,8 @@ def _reasons(files: pd.DataFrame, quarantine: pd.DataFrame) -> pd.DataFrame:
                                    "reason_group": refused["reason"].map(reason_group)}))
     if not quarantine.empty:
         parts.append(pd.DataFrame({"dataset": "quarantine", "kind": quarantine["stage"],
-                                   "reason_group": (quarantine["stage"] + ": " + quarantine["reason"].fillna("")).map(reason_group)}))
+                                   "reason_group": (quarantine["stage"] + ": " + quarantine["reason"].fillna(""))
+                                   .map(reason_group)}))
     if not parts:
         return pd.DataFrame({"dataset": pd.Series(dtype="string"), "kind": pd.Series(dtype="string"),
                              "reason_group": pd.Series(dtype="string"), "count": pd.Series(dtype="int64")})
@@ -212,15 +213,25 @@ def _plot_lengths(docs: pd.DataFrame, folder: Path) -> str:
     else:
         chars = docs["n_chars"].clip(lower=1)
         lo, hi = float(chars.min()), float(chars.max())
-        bins = [lo * (hi / lo) ** (i / 30) for i in range(31)] if hi > lo else 10
+        log = hi / lo >= 20  # a log axis only pays off over more than a decade
+        n_bins = min(30, max(5, len(chars) // 2))
+        bins = [lo * (hi / lo) ** (i / n_bins) for i in range(n_bins + 1)] if log else n_bins
         left.hist(chars, bins=bins, color="#264653")
-        left.set_xscale("log")
+        if log:
+            left.set_xscale("log")
+            left.xaxis.set_minor_formatter(NullFormatter())
+        left.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
         left.axvline(float(chars.median()), color="#e76f51", linestyle="--", label=f"median {int(chars.median()):,}")
         left.legend(frameon=False, fontsize=8)
-        left.set_xlabel("characters in body (log scale)")
+        left.set_xlabel("characters in body" + (" (log scale)" if log else ""))
         left.set_ylabel("documents")
+        left.yaxis.set_major_locator(MaxNLocator(integer=True))
         sentences = docs["n_sentences"]
-        right.hist(sentences, bins=min(40, max(5, int(sentences.max()) + 1)), color="#2a9d8f")
+        low, high = int(sentences.min()), int(sentences.max())
+        step = max(1, (high - low + 1) // 40 + 1)
+        right.hist(sentences, bins=range(low, high + step + 1, step), color="#2a9d8f", align="left", rwidth=0.9)
+        right.yaxis.set_major_locator(MaxNLocator(integer=True))
+        right.xaxis.set_major_locator(MaxNLocator(integer=True))
         right.axvline(float(sentences.median()), color="#e76f51", linestyle="--", label=f"median {sentences.median():g}")
         right.legend(frameon=False, fontsize=8)
         right.set_xlabel("sentences in body")
@@ -237,7 +248,8 @@ def _plot_boilerplate(summary: pd.DataFrame, docs: pd.DataFrame, folder: Path) -
         _empty(right, "No documents")
     else:
         by_source = summary.groupby("source")[["dropped_lines", "kept_lines"]].sum()
-        share = (by_source["dropped_lines"] / (by_source["dropped_lines"] + by_source["kept_lines"]).where(lambda s: s > 0)).fillna(0)
+        lines = by_source["dropped_lines"] + by_source["kept_lines"]
+        share = (by_source["dropped_lines"] / lines.where(lines > 0)).fillna(0)
         share = share.sort_values().tail(15)
         left.barh(share.index, share.values, color="#e9c46a")
         left.set_xlim(0, 1)
@@ -247,6 +259,7 @@ def _plot_boilerplate(summary: pd.DataFrame, docs: pd.DataFrame, folder: Path) -
         per_doc = (docs["n_dropped_lines"] / total.where(total > 0)).dropna()
         right.hist(per_doc, bins=20, range=(0, 1), color="#f4a261")
         right.set_xlabel("boilerplate line share per document")
+        right.yaxis.set_major_locator(MaxNLocator(integer=True))
         right.set_ylabel("documents")
     left.set_title("Boilerplate share by source")
     right.set_title("Boilerplate share, per document")
@@ -265,6 +278,7 @@ def _plot_languages(docs: pd.DataFrame, folder: Path) -> str:
         counts = counts.iloc[::-1]
         ax.barh(counts.index.astype(str), counts.values, color="#457b9d")
         ax.set_xlabel("documents")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("Languages (CLD2; und = undetermined)")
     return _save(fig, folder, "languages.png")
 
@@ -303,9 +317,13 @@ def _plot_clusters(clusters: pd.DataFrame, has_column: bool, folder: Path) -> st
     else:
         sizes = clusters["size"].value_counts().sort_index()
         left.bar(sizes.index.astype(str), sizes.values, color="#6d597a")
-        left.set_yscale("log")
+        log = sizes.max() > 50
+        if log:
+            left.set_yscale("log")
+        else:
+            left.yaxis.set_major_locator(MaxNLocator(integer=True))
         left.set_xlabel("documents in cluster")
-        left.set_ylabel("clusters (log scale)")
+        left.set_ylabel("clusters (log scale)" if log else "clusters")
         top = clusters[clusters["size"] > 1].head(10).iloc[::-1]
         if top.empty:
             _empty(right, "Every document is its own story")
@@ -314,6 +332,7 @@ def _plot_clusters(clusters: pd.DataFrame, has_column: bool, folder: Path) -> st
             right.barh(range(len(top)), top["size"], color="#b56576")
             right.set_yticks(range(len(top)), labels, fontsize=7)
             right.set_xlabel("documents")
+            right.xaxis.set_major_locator(MaxNLocator(integer=True))
     left.set_title("Near-duplicate cluster sizes")
     right.set_title("Largest near-duplicate clusters")
     return _save(fig, folder, "near_duplicates.png")
@@ -362,7 +381,8 @@ def _page(headline: dict, sections: list[tuple[str, str]], run_ids: list[str], g
         ("ingest days", f"{headline['ingest_days']:,}"), ("runs", f"{len(run_ids):,}"),
         ("files seen", f"{headline['files']:,}"), ("quarantined rows", f"{headline['quarantine_rows']:,}"),
         ("median body chars", f"{headline['median_chars']:,}" if headline["median_chars"] is not None else "–"),
-        ("boilerplate line share", f"{headline['boilerplate_line_share']:.0%}" if headline["boilerplate_line_share"] is not None else "–"),
+        ("boilerplate line share", f"{headline['boilerplate_line_share']:.0%}"
+         if headline["boilerplate_line_share"] is not None else "–"),
     ))
     statuses = ", ".join(f"{k}: {v:,}" for k, v in headline["files_by_status"].items()) or "no files yet"
     body = "".join(f"<h2>{html.escape(title)}</h2>{content}" for title, content in sections)
@@ -409,7 +429,8 @@ def build_report(output: str, report_dir: str | None = None, options: dict | Non
 
     `report_dir` defaults to `<output>/_reports/<UTC timestamp>`; pass `<output>/_reports/<run>` to
     make a retried run rewrite its own report. When the folder lies directly in a `_reports`
-    folder, `latest` there is pointed at it and all but the newest `keep` reports are removed. `options` are fsspec storage options for reading an output on object storage (the
+    folder, `latest` there is pointed at it and all but the newest `keep` reports are removed.
+    `options` are fsspec storage options for reading an output on object storage (the
     report itself is written to a local `report_dir`, which is then required).
     """
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -442,7 +463,8 @@ def build_report(output: str, report_dir: str | None = None, options: dict | Non
     clusters = _clusters(docs) if has_clusters else _clusters(docs.iloc[0:0])
     by_status_day = (files.groupby(["ingest_date", "status"], as_index=False).size().rename(columns={"size": "files"})
                      if not files.empty else pd.DataFrame({"ingest_date": pd.Series(dtype="string"),
-                                                           "status": pd.Series(dtype="string"), "files": pd.Series(dtype="int64")}))
+                                                           "status": pd.Series(dtype="string"),
+                                                           "files": pd.Series(dtype="int64")}))
 
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
     if tmp.exists():

@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import blingfire
 
@@ -36,6 +36,7 @@ from textlake.clean import (
     is_author_line,
     is_comment_marker,
     is_prose,
+    is_reply_ui,
     line_key,
 )
 
@@ -82,23 +83,45 @@ _TITLE_WINDOW = 25           # non-blank lines above the text searched for the h
 _TITLE_BODY_WORDS = 400      # words at the text's start that a headline is checked against
 _WORD_RE = re.compile(r"\w+")
 
-_MONTHS = {m: i for i, names in enumerate((
-    ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-    ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-    ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for m in names}
-_MONTH_RE = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?" \
-            r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-_DATE_RES = (
-    (re.compile(r"\b((?:19|20)\d\d)[-/.](\d\d?)[-/.](\d\d?)\b"), "ymd"),
-    (re.compile(rf"\b{_MONTH_RE}\s+(\d\d?)(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I), "mdy"),
-    (re.compile(rf"\b(\d\d?)(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH_RE},?\s+((?:19|20)\d\d)\b", re.I), "dmy"),
+# Month names of the major languages the pipeline sees (en, de, fr, es, it, pt, nl, ar with both
+# the Egyptian/Gulf and the Levantine series), with the usual abbreviations; an optional "." follows.
+_MONTH_NAMES = (
+    "jan january januar jän jänner janv janvier enero ene gennaio janeiro januari يناير جانفي كانون_الثاني",
+    "feb february februar févr fevr février fevrier febrero febbraio fevereiro februari فبراير فيفري شباط",
+    "mar march märz maerz mär mars marzo março maart مارس آذار",
+    "apr april avr avril abril abr aprile أبريل ابريل إبريل أفريل نيسان",
+    "may mai mayo maggio maio mei مايو ماي أيار",
+    "jun june juni juin junio giugno junho يونيو يونيه جوان حزيران",
+    "jul july juli juil juillet julio luglio julho يوليو يوليه جويلية تموز",
+    "aug august août aout agosto augustus أغسطس اغسطس أوت آب",
+    "sep sept september septembre septiembre setiembre settembre setembro سبتمبر أيلول",
+    "oct october okt oktober octobre octubre ottobre outubro oktober أكتوبر اكتوبر تشرين_الأول",
+    "nov november novembre noviembre novembro نوفمبر تشرين_الثاني",
+    "dec december dez dezember déc décembre decembre diciembre dic dicembre dezembro ديسمبر دجنبر كانون_الأول",
 )
+_MONTHS = {name.replace("_", " "): i for i, names in enumerate(_MONTH_NAMES, start=1) for name in names.split()}
+_MONTH_RE = "(" + "|".join(re.escape(m).replace(r"\ ", r"\s+") for m in sorted(_MONTHS, key=len, reverse=True)) \
+            + r")\.?(?!\w)"
+_YEAR = r"((?:19|20)\d\d)(?!\d)"
+_DATE_RES = (
+    (re.compile(r"\b((?:19|20)\d\d)[-/.](\d\d?)[-/.](\d\d?)\b|\b((?:19|20)\d\d)\s*[年년]\s*(\d\d?)\s*[月월]\s*(\d\d?)"),
+     "ymd"),
+    (re.compile(rf"(?<!\w){_MONTH_RE}\s+(\d\d?)(?:st|nd|rd|th)?,?\s+{_YEAR}", re.I), "mdy"),
+    (re.compile(rf"\b(\d\d?)(?:st|nd|rd|th|er|º|\.)?\s+(?:of\s+|de\s+)?{_MONTH_RE},?\s+(?:de\s+)?{_YEAR}", re.I),
+     "dmy"),
+    (re.compile(rf"\b(\d\d?)\.(\d\d?)\.{_YEAR}"), "dmy_num"),
+)
+# Arabic-Indic and Extended (Persian) digits read as the digits they are.
+_DIGIT_MAP = {**{0x660 + d: str(d) for d in range(10)}, **{0x6F0 + d: str(d) for d in range(10)}}
+_YEAR_HINT_RE = re.compile(r"(?:19|20)\d\d")
 _MONTH_YEAR_RE = re.compile(rf"^{_MONTH_RE}\s+(?:19|20)\d\d$", re.I)
 _NAME_LIKE_RE = re.compile(r"^(?:[A-Z][\w'’.-]*\s*){1,3}$")
 _CAPTION_MARK_RE = re.compile(r"\)$|\(\w+\)|\.\.\.|…")
 _POSTED_BY_RE = re.compile(r"^(?:posted|written|submitted|comment(?:ed)?) by:?\s+([^,|@]+?)\s*(?:[,|@]|\bon\b|\bat\b|$)",
                            re.I)
-_BYLINE_RE = re.compile(r"^(?:by|posted|written|published|updated|from|reporting|filed)\b", re.I)
+_BYLINE_RE = re.compile(r"^(?:by|posted|written|published|updated|from|reporting|filed)\b|^(?:كتب|كتبت)\s*:|^بقلم\b",
+                        re.I)
+_SECTION_SEP_RE = re.compile(r"\s+[-–—|:/]\s+|\s*[|»›>]\s*")
 _BLOCK_MIN_WORDS = 7
 _RUN_TOGETHER_RE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
 _CONTINUATION_RE = re.compile(r"(?!(?:by|posted|updated|published|at|on|from|www|o)\b)[a-z]+\b(?![:/@]|\.[a-z])|\([A-Za-z]")
@@ -112,17 +135,23 @@ _PROSE, _SHORT, _FURNITURE, _BLANK = range(4)
 
 
 def _parse_date(text: str) -> datetime.date | None:
+    if not text.isascii():
+        text = text.translate(_DIGIT_MAP)
+    if not _YEAR_HINT_RE.search(text):
+        return None
     for pattern, order in _DATE_RES:
         m = pattern.search(text)
         if not m:
             continue
-        a, b, c = m.groups()
+        a, b, c = (g for g in m.groups() if g is not None)
         try:
             if order == "ymd":
                 return datetime.date(int(a), int(b), int(c))
             if order == "mdy":
-                return datetime.date(int(c), _MONTHS[a.lower().rstrip(".")], int(b))
-            return datetime.date(int(c), _MONTHS[b.lower().rstrip(".")], int(a))
+                return datetime.date(int(c), _MONTHS[" ".join(a.casefold().rstrip(".").split())], int(b))
+            if order == "dmy_num":
+                return datetime.date(int(c), int(b), int(a))
+            return datetime.date(int(c), _MONTHS[" ".join(b.casefold().rstrip(".").split())], int(a))
         except (ValueError, KeyError):
             continue
     return None
@@ -322,14 +351,14 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
             in_main[i] = True
     main_start = runs[0][0] if runs else comment_start
 
-    title_idx = _find_title(infos, kinds, keys, title_anchor, runs[0][1] if runs else main_start)
+    title_idx = _find_title(infos, kinds, keys, title_anchor, runs[0][1] if runs else main_start, template)
     title = infos[title_idx].text if title_idx is not None else None
     head_start = _extend_head(infos, kinds, main_start, title_idx) if title_idx is None or title_idx < main_start \
         else main_start
     for i in range(head_start, main_start):
         in_main[i] = True
 
-    published = _find_date(infos, kinds, title_idx, head_start, main_start, comment_start)
+    published = _find_date(lines, infos, kinds, title_idx, head_start, main_start, comment_start)
 
     paragraphs: list[str] = []
     seen: set[str] = set()
@@ -376,12 +405,14 @@ def _split_run_together(text: str) -> list[str]:
 
 
 def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_start: int,
-                main_end: int) -> int | None:
+                main_end: int, template: frozenset[str] = frozenset()) -> int | None:
     """The headline: a short, unpunctuated line above the text that the text is about.
 
     A headline's words come back in the article, which is what separates it from
     the menus, bylines and widget labels that also sit above the text; headlines
-    are often printed twice, and they stand near the text's start.
+    are often printed twice, and they stand near the text's start.  A line that
+    joins one of the site's own template lines (its name) to a label with a
+    separator ("Site - Economy") is a section header, however well its words match.
     """
     body_words: set[str] = set()
     budget = _TITLE_BODY_WORDS
@@ -405,12 +436,17 @@ def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_s
         if seen_lines > _TITLE_WINDOW:
             break
         info = infos[i]
-        if kinds[i] != _SHORT or info.bullet or not 2 <= info.n_words <= 25 or info.n_chars > 200:
+        # a long headline with a comma reads as prose; unlike prose it does not end in a full stop
+        if (kinds[i] != _SHORT and not (kinds[i] == _PROSE and not info.ends_sentence and info.n_words <= 15)
+                or info.bullet or not 2 <= info.n_words <= 25 or info.n_chars > 200):
             continue
         text = info.text
         if text.endswith((".", ":")) and not text.endswith(".."):
             continue
         if _BYLINE_RE.search(text) or _parse_date(text) or _MONTH_YEAR_RE.search(text):
+            continue
+        if template and _SECTION_SEP_RE.search(text) and any(
+                line_key(part) in template for part in _SECTION_SEP_RE.split(text)):
             continue
         capital = headline_case(text)
         content = [w for w in _WORD_RE.findall(text.casefold()) if len(w) >= 4]
@@ -454,8 +490,8 @@ def _extend_head(infos: list[LineInfo], kinds: list[int], main_start: int, title
     return start
 
 
-def _find_date(infos: list[LineInfo], kinds: list[int], title_idx: int | None, head_start: int, main_start: int,
-               comment_start: int) -> datetime.date | None:
+def _find_date(lines: list[str], infos: list[LineInfo], kinds: list[int], title_idx: int | None, head_start: int,
+               main_start: int, comment_start: int) -> datetime.date | None:
     """An explicit day-month-year next to the headline or at the top of the text.
 
     Only a full date counts: a month and year alone is usually a widget or archive
@@ -465,7 +501,8 @@ def _find_date(infos: list[LineInfo], kinds: list[int], title_idx: int | None, h
     hi = min(comment_start, main_start + 4)
     for i in range(lo, hi):
         if kinds[i] != _BLANK and infos[i].n_words <= 40:
-            date = _parse_date(infos[i].text)
+            # a day number with a dot ("15. März 2026") reads as a list bullet: parse the whole line
+            date = _parse_date(lines[i] if infos[i].bullet else infos[i].text)
             if date:
                 return date
     return None
@@ -476,13 +513,32 @@ def _split_comments(infos: list[LineInfo], kinds: list[int], reasons: list[str |
     """Cut the comment section into (author, text, depth) items.
 
     A handle line ("jerry hamilton", "Posted by: irf, Accrington on 9:45pm")
-    opens a comment; so does text after two or more blank lines (comments
-    without a shown author).  One blank line inside a comment separates its
-    paragraphs.  Reply depth comes from the indentation rank of the handle.
+    opens a comment.  Comments without a shown author are told apart by the
+    section's layout: text after a reply button ("Reply", "Log in to reply",
+    "رد"), text set back from the indented reply above it, and text after two or
+    more blank lines.  Where the section separates comments neither by reply
+    buttons nor by double blank lines and a comment's text is not set in under
+    its handle, each comment is one block, so a second block after a blank line
+    is the next (author-less) comment; otherwise one blank line inside a comment
+    separates its paragraphs.  Reply depth comes from
+    the indentation rank of the handle.
     """
     n = len(infos)
-    items: list[tuple[str | None, int, list[list[str]], list[int]]] = []
+    has_buttons = double_gaps = seen_text = False
+    run = 0
+    for i in range(start, n):
+        if kinds[i] == _BLANK:
+            run += 1
+            continue
+        if is_reply_ui(infos[i]):
+            has_buttons = True
+        double_gaps = double_gaps or seen_text and run >= 2
+        seen_text, run = True, 0
+    one_block = not (has_buttons or double_gaps)
+
+    items: list[_Item] = []
     blank_run = 2
+    closed = False      # a reply button ended the last comment
     indents: list[int] = []
     for i in range(start, n):
         info = infos[i]
@@ -490,37 +546,63 @@ def _split_comments(infos: list[LineInfo], kinds: list[int], reasons: list[str |
             blank_run += 1
             continue
         gap, blank_run = blank_run, 0
-        if reasons[i] and not (info.bullet and is_author_line(info)):
-            drop(i, "comment_ui" if is_comment_marker(info) else reasons[i])
+        if is_reply_ui(info) or is_comment_marker(info):
+            closed = closed or is_reply_ui(info)
+            drop(i, "comment_ui")
+            continue
+        author_like = is_author_line(info)
+        if reasons[i] and not (author_like and (info.bullet or reasons[i] == "template_repeat"
+                                                and boilerplate_reason(info) is None and _opens_comment(infos, kinds, i))):
+            # a commenter who comments on every page (the blog's author) is still a commenter
+            drop(i, reasons[i])
             continue
         posted_by = _POSTED_BY_RE.match(info.text) if info.n_words <= 14 else None
         if _parse_date(info.text) and info.n_words <= 8 and not posted_by:
             drop(i, "comment_meta")
             continue
-        if posted_by or is_author_line(info) and _opens_comment(infos, kinds, i):
+        if posted_by or author_like and _opens_comment(infos, kinds, i):
             indents.append(info.indent)
-            items.append((posted_by.group(1) if posted_by else info.text, info.indent, [], [i]))
+            items.append(_Item(posted_by.group(1) if posted_by else info.text, info.indent, [i]))
+            closed = False
             continue
-        if not items or gap >= 2 and (items[-1][2] or items[-1][0] is None):
-            items.append((None, info.indent, [], []))
-        paras = items[-1][2]
-        if gap >= 1 or not paras:
-            paras.append([info.text])
+        cur = items[-1] if items else None
+        if (cur is None or gap >= 2 and (cur.paras or cur.author is None)
+                or cur.paras and (info.ends_sentence or info.n_words >= 8)
+                and (closed or info.indent < cur.text_indent or one_block and gap >= 1 and info.indent <= cur.indent)):
+            cur = _Item(None, info.indent, [])
+            items.append(cur)
+            closed = False
+        if not cur.paras:
+            cur.text_indent = info.indent
+        if gap >= 1 or not cur.paras:
+            cur.paras.append([info.text])
         else:
-            paras[-1].append(info.text)
-        items[-1][3].append(i)
+            cur.paras[-1].append(info.text)
+        cur.line_nos.append(i)
     levels = sorted(set(indents))
     comments = []
-    for author, indent, paras, line_nos in items:
+    for item in items:
+        author, paras, line_nos = item.author, item.paras, item.line_nos
         body = "\n\n".join("\n".join(p) for p in paras)
         substantive = any(infos[j].ends_sentence or infos[j].n_words >= 8 for j in line_nos)
         if not paras or (author is None and not substantive):
             for j in line_nos:
                 drop(j, "comment_ui" if author else "short_fragment")
             continue
-        depth = levels.index(indent) if author is not None and indent in levels else 0
+        depth = levels.index(item.indent) if author is not None and item.indent in levels else 0
         comments.append(Comment(author, body, depth))
     return comments
+
+
+@dataclass(slots=True)
+class _Item:
+    """A comment being collected: its handle, the handle's indent, and its text."""
+
+    author: str | None
+    indent: int
+    line_nos: list[int]
+    paras: list[list[str]] = field(default_factory=list)
+    text_indent: int = 0
 
 
 def _opens_comment(infos: list[LineInfo], kinds: list[int], i: int) -> bool:

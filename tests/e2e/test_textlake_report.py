@@ -1,8 +1,8 @@
 """The report DAG: parses light, listens to the ingest DAG's documents Asset, and builds the report.
 
 `dag.test()` creates a manual run, whose `triggering_asset_events` is empty, so the task
-reports on its `output` parameter; the asset-triggered path (events' `extra["location"]`)
-is covered by `tests/unit/test_report.py::test_outputs_come_from_every_batched_event`.
+reports on its `output` parameter. The asset-triggered path (every batched event's
+`extra["location"]`) is exercised by calling the task body with such a context.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def test_conventions_and_schedule(report_dag, dag):
     assert {o.name for o in report_dag.get_task("build").outlets} == {"textlake_report"}
 
 
-def test_ingest_then_report_builds_the_report(airflow_db, dag, report_dag, tmp_path):
+def test_ingest_then_report_builds_the_report(airflow_db, dag, report_dag, tmp_path, capfd):
     from textlake.synth import write_corpus
 
     landing, output = tmp_path / "landing", tmp_path / "out"
@@ -64,8 +64,10 @@ def test_ingest_then_report_builds_the_report(airflow_db, dag, report_dag, tmp_p
     ingest = dag.test(run_conf={"input": str(landing), "output": str(output), "workers": 1})
     assert ingest.state == "success"
 
+    capfd.readouterr()
     run = report_dag.test(run_conf={"output": str(output)})
     assert run.state == "success"
+    assert f"0 triggering event(s); reporting on [{str(output)!r}]" in capfd.readouterr().out  # dag.test: no events
     folder = output / "_reports" / re.sub(r"[^A-Za-z0-9_-]+", "-", run.run_id).strip("-")[:120]
     page = (folder / "index.html").read_text(encoding="utf-8")
     images = re.findall(r"<img src='([^']+\.png)'", page)
@@ -78,3 +80,29 @@ def test_report_on_an_output_outside_the_allowed_roots_fails_at_once(airflow_db,
     run = report_dag.test(run_conf={"output": "/"})
     assert run.state == "failed"
     assert not Path("/_reports").exists()
+
+
+def test_asset_triggered_runs_report_on_every_output_their_events_name(report_dag, tmp_path, monkeypatch):
+    """The task body with a context as an asset-triggered run gets it: batched events, default params."""
+    import collections
+    import types
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    event = lambda output, run: types.SimpleNamespace(  # noqa: E731
+        asset=types.SimpleNamespace(uri="file:///elsewhere/documents"), extra={"location": f"{output}/documents", "run_id": run})
+    outlet_events = collections.defaultdict(types.SimpleNamespace)
+    context = {
+        "triggering_asset_events": {"textlake_documents": [event(first, "r1"), event(second, "r2"), event(first, "r3")]},
+        "params": {"output": "/nowhere"},  # ignored: the events say where
+        "run_id": "asset_triggered__2026-11-21T12:00:00+00:00",
+        "outlet_events": outlet_events,
+    }
+    build = report_dag.get_task("build").python_callable
+    monkeypatch.setitem(build.__globals__, "get_current_context", lambda: context)
+    results = build()
+    token = "asset_triggered__2026-11-21T12-00-00-00-00"
+    assert [r["index"] for r in results] == [str(first / "_reports" / token / "index.html"),
+                                            str(second / "_reports" / token / "index.html")]
+    assert all(Path(r["index"]).is_file() and Path(r["latest"]).is_file() for r in results)
+    (extra,) = [e.extra for e in outlet_events.values()]
+    assert extra["run_id"] == token and extra["reports"] == [r["index"] for r in results]

@@ -142,7 +142,8 @@ def test_report_folder_names_are_checked(tmp_path):
     ("file of 300000000 bytes exceeds max_file_mb (256000000 bytes)", "file of N bytes exceeds max_file_mb (…)"),
     ("symbolic link to /etc outside the input root: links are never followed",
      "symbolic link to <path> outside the input root: links are never followed"),
-    ("validate: documents: expect_column_values_to_be_between on n_chars", "validate: documents: expect_column_values_to_be_between on n_chars"),
+    ("validate: documents: expect_column_values_to_be_between on n_chars",
+     "validate: documents: expect_column_values_to_be_between on n_chars"),
     (None, "(no reason given)"),
 ])
 def test_reasons_are_grouped_without_their_particulars(reason, group):
