@@ -15,6 +15,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from textlake import schema
@@ -22,6 +23,8 @@ from textlake.publish import WRITER_OPTIONS, publish_lock, swap_in_day
 
 MIN_FILES = 8
 MAX_ROWS = 1_000_000
+ROW_GROUP_ROWS = 131_072
+ROW_GROUP_BYTES = 64 << 20
 
 
 class RunInFlight(RuntimeError):
@@ -59,18 +62,36 @@ def compact(output: str, min_files: int = MIN_FILES, max_rows: int = MAX_ROWS) -
 
 
 def _rewrite(files: list[Path], target: Path, token: str, max_rows: int, contract) -> int:
-    """Stream the leaf's files into files of at most `max_rows` rows, in their original order."""
-    writer, rows, n = None, 0, 0
+    """Stream the leaf's files, in order, into files of at most `max_rows` rows.
+
+    Small input files carry small row groups; batches are buffered up to a row group
+    of ROW_GROUP_ROWS rows (or ROW_GROUP_BYTES) so readers get few, large groups.
+    """
+    writer, buffer, rows_in_file, n = None, [], 0, 0
+
+    def flush():
+        nonlocal buffer
+        if buffer:
+            writer.write_table(pa.Table.from_batches(buffer, schema=contract), row_group_size=ROW_GROUP_ROWS)
+            buffer = []
+
     for path in files:
         for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
-            if writer is None or rows + batch.num_rows > max_rows and rows:
+            if not batch.num_rows:
+                continue
+            batch = batch.cast(contract)
+            if writer is None or rows_in_file + batch.num_rows > max_rows and rows_in_file:
                 if writer:
+                    flush()
                     writer.close()
                 writer = pq.ParquetWriter(target / f"part-{token}-{n}.parquet", contract, **WRITER_OPTIONS)
-                rows, n = 0, n + 1
-            writer.write_batch(batch.cast(contract))
-            rows += batch.num_rows
+                rows_in_file, n = 0, n + 1
+            buffer.append(batch)
+            rows_in_file += batch.num_rows
+            if sum(b.num_rows for b in buffer) >= ROW_GROUP_ROWS or sum(b.nbytes for b in buffer) >= ROW_GROUP_BYTES:
+                flush()
     if writer:
+        flush()
         writer.close()
     return n
 

@@ -28,6 +28,8 @@ from textlake.enrich import source_slug
 
 from .conftest import ARABIC_TITLE, CJK_SENTENCE, COMBINING, FAMILY, HAND_SOURCES, RUN_IDS, Published, nfc
 
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
 PINNED = (False, True)
 READERS = ("pyarrow", "pandas", "duckdb", "polars")
 
@@ -389,3 +391,243 @@ def test_files_follow_the_writer_settings(published: Published):
                         assert stats is not None and stats.has_null_count, (path, chunk.path_in_schema)
                         if stats.null_count < meta.row_group(rg).num_rows:
                             assert stats.has_min_max, (path, chunk.path_in_schema)
+
+
+# --- the README's example queries, run against the fixture output ---------------------------------------------------
+# Keep these strings identical to the README ("Example queries"); test_readme_shows_these_queries checks it.
+
+DUCKDB_VIEWS = """
+import duckdb, pathlib
+con = duckdb.connect()
+for name in ("documents", "segments", "comments", "mentions", "files", "quarantine"):
+    if not pathlib.Path(ROOT, name).is_dir():
+        continue  # a dataset this output has no rows for yet
+    types = "{'ingest_date': DATE}" if name in ("files", "quarantine") else "{'ingest_date': DATE, 'source': VARCHAR}"
+    con.sql(f\"\"\"CREATE VIEW {name} AS SELECT * FROM read_parquet('{ROOT}/{name}/**/*.parquet',
+                hive_partitioning=true, hive_types={types}, union_by_name=true)\"\"\")
+"""
+
+QUERIES = {
+    "documents per source per day": """
+SELECT ingest_date, source, source_name, count(*) AS documents
+FROM documents
+GROUP BY ingest_date, source, source_name
+ORDER BY ingest_date, documents DESC, source""",
+    "top commenters per source": """
+SELECT source, author, count(*) AS comments, count(DISTINCT doc_id) AS articles
+FROM comments
+WHERE author IS NOT NULL
+GROUP BY source, author
+QUALIFY row_number() OVER (PARTITION BY source ORDER BY count(*) DESC, author) <= 3
+ORDER BY source, comments DESC, author""",
+    "share of documents with a stated date": """
+SELECT source, count(*) AS documents, count(published_date) AS dated,
+       round(count(published_date) / count(*), 3) AS share_dated,
+       min(published_date) AS earliest, max(published_date) AS latest
+FROM documents
+GROUP BY source
+ORDER BY source""",
+    "language mix per source": """
+SELECT source, language, count(*) AS documents,
+       round(count(*) / sum(count(*)) OVER (PARTITION BY source), 3) AS share
+FROM documents
+GROUP BY source, language
+ORDER BY source, documents DESC, language""",
+    "sentences mentioning a keyword": """
+SELECT s.doc_id, d.source, d.title, s.paragraph_seq, s.char_start, s.char_end, s.text AS sentence,
+       substring(d.body, s.char_start + 1, s.char_end - s.char_start) = s.text AS offsets_match_body
+FROM segments AS s JOIN documents AS d USING (doc_id)
+WHERE s.kind = 'sentence' AND (s.text ILIKE '%school%' OR s.text LIKE '%المدارس%')
+ORDER BY d.source, s.doc_id, s.char_start""",
+}
+
+PANDAS_LOAD = """
+import pandas as pd, pyarrow as pa, pyarrow.dataset as ds
+part = ds.partitioning(pa.schema([("ingest_date", pa.string()), ("source", pa.string())]), flavor="hive")
+docs = pd.read_parquet(f"{ROOT}/documents", partitioning=part)
+comments = pd.read_parquet(f"{ROOT}/comments", partitioning=part)
+sentences = pd.read_parquet(f"{ROOT}/segments", partitioning=part, dtype_backend="numpy_nullable",
+                            filters=[("kind", "==", "sentence")])
+"""
+
+PANDAS_QUERIES = {
+    "documents per source per day": """
+per_day = (docs.groupby(["ingest_date", "source", "source_name"]).size().rename("documents").reset_index()
+           .sort_values(["ingest_date", "documents", "source"], ascending=[True, False, True]))""",
+    "top commenters per source": """
+top = (comments.dropna(subset=["author"])
+       .groupby(["source", "author"]).agg(comments=("doc_id", "size"), articles=("doc_id", "nunique")).reset_index()
+       .sort_values(["source", "comments", "author"], ascending=[True, False, True])
+       .groupby("source").head(3))""",
+    "share of documents with a stated date": """
+dated = (docs.assign(dated=docs["published_date"].notna())
+         .groupby("source").agg(documents=("doc_id", "size"), dated=("dated", "sum"), share_dated=("dated", "mean"),
+                                earliest=("published_date", "min"), latest=("published_date", "max"))
+         .round({"share_dated": 3}).reset_index())""",
+    "language mix per source": """
+mix = docs.groupby(["source", "language"]).size().rename("documents").reset_index()
+mix["share"] = (mix["documents"] / mix.groupby("source")["documents"].transform("sum")).round(3)
+mix = mix.sort_values(["source", "documents", "language"], ascending=[True, False, True])""",
+    "sentences mentioning a keyword": """
+hits = sentences[sentences["text"].str.contains("school", case=False) | sentences["text"].str.contains("المدارس")]
+hits = hits.merge(docs[["doc_id", "title", "body"]], on="doc_id")
+hits["offsets_match_body"] = [body[start:end] == text for body, start, end, text
+                              in zip(hits["body"], hits["char_start"], hits["char_end"], hits["text"])]""",
+}
+PANDAS_RESULT = {"documents per source per day": "per_day", "top commenters per source": "top",
+                 "share of documents with a stated date": "dated", "language mix per source": "mix",
+                 "sentences mentioning a keyword": "hits"}
+
+
+@pytest.fixture(scope="module")
+def duck(published: Published):
+    env = {"ROOT": str(published.root)}
+    exec(DUCKDB_VIEWS, env)
+    yield env["con"]
+    env["con"].close()
+
+
+@pytest.fixture(scope="module")
+def pandas_env(published: Published) -> dict:
+    env = {"ROOT": str(published.root)}
+    exec(PANDAS_LOAD, env)
+    return env
+
+
+def _rows(records: list[dict], columns: list[str]) -> list[tuple]:
+    return [tuple(canon(r[c]) for c in columns) for r in records]
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+def test_example_query(published: Published, duck, pandas_env, name: str):
+    rel = duck.sql(QUERIES[name])
+    columns = rel.columns
+    duck_rows = [tuple(canon(v) for v in row) for row in rel.fetchall()]
+    assert duck_rows, name
+    env = dict(pandas_env)
+    exec(PANDAS_QUERIES[name], env)
+    frame = env[PANDAS_RESULT[name]]
+    pandas_columns = [c for c in columns if c not in ("sentence",)] if name.startswith("sentences") else columns
+    pandas_rows = _rows(frame.to_dict("records"), pandas_columns) if not name.startswith("sentences") else None
+    docs = published.arrow("documents").to_pylist()
+    if name == "documents per source per day":
+        assert pandas_rows == duck_rows
+        assert sum(r[columns.index("documents")] for r in duck_rows) == len(docs)
+        assert ("syria-direct", "Syria Direct", 4) in {r[1:] for r in duck_rows}
+    elif name == "top commenters per source":
+        assert pandas_rows == duck_rows
+        per_source = defaultdict(int)
+        for r in duck_rows:
+            per_source[r[0]] += 1
+        assert max(per_source.values()) <= 3
+        assert (source_slug("عنب بلدي"), "أبو محمد", 1, 1) in duck_rows
+    elif name == "share of documents with a stated date":
+        assert pandas_rows == duck_rows
+        by_source = {r[0]: r for r in duck_rows}
+        assert by_source["syria-direct"][1:4] == (4, 3, 0.75)
+        assert by_source[source_slug("عنب بلدي")][1:4] == (3, 2, 0.667)
+        assert by_source["sudfront"][1:4] == (3, 3, 1)
+    elif name == "language mix per source":
+        assert pandas_rows == duck_rows
+        shares = defaultdict(float)
+        for r in duck_rows:
+            shares[r[0]] += r[3]
+        assert all(abs(s - 1) < 0.01 for s in shares.values())
+        assert (source_slug("عنب بلدي"), "ar", 3, 1) in duck_rows and ("sudfront", "de", 3, 1) in duck_rows
+    elif name == "sentences mentioning a keyword":
+        records = [dict(zip(columns, r)) for r in duck_rows]
+        assert all(r["offsets_match_body"] for r in records)
+        assert all(frame["offsets_match_body"])
+        key = ["doc_id", "char_start", "char_end"]
+        assert sorted(_rows(frame.to_dict("records"), key + ["text"])) == sorted(
+            tuple(r[c] for c in key + ["sentence"]) for r in records)
+        assert any("المدارس" in r["sentence"] for r in records) and any("school" in r["sentence"] for r in records)
+        assert {r["source"] for r in records} >= {"syria-direct", source_slug("عنب بلدي")}
+
+
+def test_readme_shows_these_queries():
+    """Once the README carries the example queries, they must be the ones tested here."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    if "### Example queries" not in readme:
+        pytest.skip("README.md has no 'Example queries' section yet")
+    flat = " ".join(readme.split())
+    for text in [*QUERIES.values(), *PANDAS_QUERIES.values(), READING_SNIPPET, DUCKDB_VIEWS, PANDAS_LOAD]:
+        assert " ".join(text.split()) in flat, text[:80]
+
+
+# --- after maintenance: a compacted copy of the output reads the same ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def compacted(published: Published, tmp_path_factory) -> Published:
+    """A copy of the output after `textlake compact` (every leaf holds files of both runs: min_files=2)."""
+    import shutil
+
+    from textlake.compact import compact
+
+    root = tmp_path_factory.mktemp("compacted") / "out"
+    shutil.copytree(published.root, root, ignore=shutil.ignore_patterns("_staging"))
+    result = compact(str(root), min_files=2)
+    assert result["files_after"] < result["files_before"]
+    return Published(root, published.datasets, published.summaries, published.ingest_date)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_compacted_output_reads_the_same(published: Published, compacted: Published, reader: str):
+    for dataset in published.datasets:
+        keys = published.partitions(dataset)
+        before = read(reader, published.path(dataset), keys, True)
+        after = read(reader, compacted.path(dataset), keys, True)
+        order = sorted(before.columns)
+        assert after.sorted_rows(order) == before.sorted_rows(order), (dataset, reader)
+        for path in compacted.path(dataset).rglob("*.parquet"):
+            meta = pq.ParquetFile(path).metadata
+            assert pq.read_schema(path).remove_metadata().equals(schema.DATASETS[dataset]), path
+            assert {meta.row_group(0).column(c).compression for c in range(meta.num_columns)} == {"ZSTD"}
+
+
+def test_compaction_coalesces_row_groups(compacted: Published):
+    for dataset in compacted.datasets:
+        for path in compacted.path(dataset).rglob("*.parquet"):
+            meta = pq.ParquetFile(path).metadata
+            assert meta.num_row_groups == max(1, math.ceil(meta.num_rows / 131_072)), (path, meta.num_row_groups)
+
+
+# --- the README's reader snippets, verbatim --------------------------------------------------------------------------
+
+READING_SNIPPET = '''
+# pyarrow: the dataset API; filters on partition columns skip whole folders
+import pyarrow as pa, pyarrow.dataset as ds
+docs = ds.dataset(f"{ROOT}/documents", format="parquet", partitioning=ds.partitioning(
+    pa.schema([("ingest_date", pa.date32()), ("source", pa.string())]), flavor="hive"))
+table = docs.to_table(filter=ds.field("source") == "syria-direct", columns=["doc_id", "title", "published_date"])
+
+# pandas: partition columns as plain strings (not category); nullable ints stay ints with numpy_nullable
+import pandas as pd
+part = ds.partitioning(pa.schema([("ingest_date", pa.string()), ("source", pa.string())]), flavor="hive")
+docs_pd = pd.read_parquet(f"{ROOT}/documents", partitioning=part)
+segments_pd = pd.read_parquet(f"{ROOT}/segments", partitioning=part, dtype_backend="numpy_nullable",
+                              filters=[("source", "==", "syria-direct")])
+
+# DuckDB: a glob, hive_types for the dataset's own partition keys, union_by_name for files of older schemas
+import duckdb
+per_source = duckdb.sql(f"""SELECT source, count(*) FROM read_parquet('{ROOT}/documents/**/*.parquet',
+    hive_partitioning=true, hive_types={{'ingest_date': DATE, 'source': VARCHAR}}, union_by_name=true)
+    GROUP BY 1""").fetchall()
+
+# Polars: scan a glob, not the bare folder
+import polars as pl
+docs_pl = pl.scan_parquet(f"{ROOT}/documents/**/*.parquet", hive_partitioning=True,
+                          hive_schema={"ingest_date": pl.Date, "source": pl.String}).collect()
+'''
+
+
+def test_reading_snippet_runs(published: Published):
+    env = {"ROOT": str(published.root)}
+    exec(READING_SNIPPET, env)
+    total = published.arrow("documents").num_rows
+    assert env["table"].num_rows == 4 and env["table"].schema.field("published_date").type == pa.date32()
+    assert len(env["docs_pd"]) == total and str(env["docs_pd"]["source"].dtype) == "str"
+    segs = env["segments_pd"]
+    assert set(segs["source"]) == {"syria-direct"} and str(segs["char_start"].dtype) == "Int64"
+    assert sum(n for _, n in env["per_source"]) == total
+    assert env["docs_pl"].height == total and env["docs_pl"].schema["ingest_date"] == pl.Date

@@ -44,3 +44,13 @@ def test_a_retried_publish_after_compaction_adds_nothing(many_runs):
     compact(str(out))
     publish_run(str(out), str(tmp_path / "s3"), "run3", DAY, {})  # a late retry of a published run
     assert rows(out, "documents") == before
+
+
+def test_compacted_files_have_few_large_row_groups(many_runs):
+    import pyarrow.parquet as pq
+
+    _, out = many_runs
+    compact(str(out))
+    (path,) = (out / "documents").rglob("*.parquet")
+    assert pq.ParquetFile(path).metadata.num_row_groups == 1
+    assert pq.ParquetFile(path).metadata.num_rows == 20
