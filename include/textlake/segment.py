@@ -345,6 +345,10 @@ def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegme
                             next((i + 1 for i in range(comment_start) if kinds[i] == _SHORT), 0))
     else:
         title_anchor = runs[0][0] if runs else comment_start
+        if runs and _prose_headline(infos[title_anchor]) and runs[0][1] > title_anchor + 1:
+            # a long headline with a comma reads as prose and can open the text run: it is
+            # still a candidate, and the text it is checked against starts below it
+            title_anchor += 1
         runs = _bridge_runs(kinds, runs)
     for s, e in runs:
         for i in range(s, e):
@@ -411,8 +415,8 @@ def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_s
     A headline's words come back in the article, which is what separates it from
     the menus, bylines and widget labels that also sit above the text; headlines
     are often printed twice, and they stand near the text's start.  A line that
-    joins one of the site's own template lines (its name) to a label with a
-    separator ("Site - Economy") is a section header, however well its words match.
+    joins one of the site's own template lines (its name) to a short label with a
+    separator ("Site - Economy section") is a section header, however well its words match.
     """
     body_words: set[str] = set()
     budget = _TITLE_BODY_WORDS
@@ -436,8 +440,7 @@ def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_s
         if seen_lines > _TITLE_WINDOW:
             break
         info = infos[i]
-        # a long headline with a comma reads as prose; unlike prose it does not end in a full stop
-        if (kinds[i] != _SHORT and not (kinds[i] == _PROSE and not info.ends_sentence and info.n_words <= 15)
+        if (kinds[i] != _SHORT and not (kinds[i] == _PROSE and _prose_headline(info))
                 or info.bullet or not 2 <= info.n_words <= 25 or info.n_chars > 200):
             continue
         text = info.text
@@ -445,8 +448,7 @@ def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_s
             continue
         if _BYLINE_RE.search(text) or _parse_date(text) or _MONTH_YEAR_RE.search(text):
             continue
-        if template and _SECTION_SEP_RE.search(text) and any(
-                line_key(part) in template for part in _SECTION_SEP_RE.split(text)):
+        if template and _SECTION_SEP_RE.search(text) and _is_site_label(_SECTION_SEP_RE.split(text), template):
             continue
         capital = headline_case(text)
         content = [w for w in _WORD_RE.findall(text.casefold()) if len(w) >= 4]
@@ -464,6 +466,17 @@ def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_s
         if score > best_score:
             best, best_score = i, score
     return best
+
+
+def _is_site_label(parts: list[str], template: frozenset[str]) -> bool:
+    """Parts of a separated line: one is a template line (the site's name), the rest a short label."""
+    in_template = [line_key(part) in template for part in parts]
+    return any(in_template) and all(t or part.count(" ") < 3 for part, t in zip(parts, in_template))
+
+
+def _prose_headline(info: LineInfo) -> bool:
+    """A long headline with a comma reads as prose; unlike prose it does not end in a full stop."""
+    return not info.ends_sentence and info.n_words <= 15 and not info.bullet
 
 
 def _extend_head(infos: list[LineInfo], kinds: list[int], main_start: int, title_idx: int | None) -> int:
@@ -520,8 +533,8 @@ def _split_comments(infos: list[LineInfo], kinds: list[int], reasons: list[str |
     buttons nor by double blank lines and a comment's text is not set in under
     its handle, each comment is one block, so a second block after a blank line
     is the next (author-less) comment; otherwise one blank line inside a comment
-    separates its paragraphs.  Reply depth comes from
-    the indentation rank of the handle.
+    separates its paragraphs.  Reply depth comes from the indentation rank of the
+    handle.
     """
     n = len(infos)
     has_buttons = double_gaps = seen_text = False
@@ -546,8 +559,11 @@ def _split_comments(infos: list[LineInfo], kinds: list[int], reasons: list[str |
             blank_run += 1
             continue
         gap, blank_run = blank_run, 0
-        if is_reply_ui(info) or is_comment_marker(info):
-            closed = closed or is_reply_ui(info)
+        if is_reply_ui(info):
+            closed = True
+            drop(i, "comment_ui")
+            continue
+        if not info.ends_sentence and is_comment_marker(info):      # "Kommentare", "أضف تعليقاً"
             drop(i, "comment_ui")
             continue
         author_like = is_author_line(info)

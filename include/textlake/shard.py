@@ -102,7 +102,7 @@ class _Tables:
             table = pa.Table.from_pydict(columns, schema=schema.DATASETS[dataset])
             folder = shard_dir / dataset / f"source={slug}"
             folder.mkdir(parents=True, exist_ok=True)
-            write_parquet(table, folder / basename)
+            write_parquet(table, folder / basename, dataset)
             rows[dataset] = rows.get(dataset, 0) + table.num_rows
         return rows
 
@@ -262,9 +262,46 @@ def process_shard(files: list[InputFile], shard_dir: str, ctx: RunContext, known
                 counts[dataset] = counts.get(dataset, 0) + n
             if progress:
                 progress(len(chunk))
+    merge_chunk_files(out, ctx.run_id)
     write_accounts(out, ledger, quarantine, ctx)
     return ShardResult(shard_dir=str(out), ledger=ledger,
                        profiles={s: p.to_dict() for s, p in learned.items()}, counts=counts)
+
+
+# Within a file, rows sorted so that the filters analysts use most skip row groups.
+SORT_KEYS = {
+    "documents": [("language", "ascending"), ("doc_id", "ascending")],
+    "segments": [("doc_id", "ascending"), ("seq", "ascending")],
+    "comments": [("doc_id", "ascending"), ("comment_seq", "ascending")],
+    "mentions": [("doc_id", "ascending"), ("char_start", "ascending")],
+}
+MERGE_ROWS = {"documents": 20_000}  # others: 1,000,000 rows per file; bounds the memory of a merge
+
+
+def merge_chunk_files(shard_dir: Path, run_id: str) -> None:
+    """One sorted file per dataset and source per shard, instead of one per chunk.
+
+    Chunks keep workers' memory small; readers want few files. Consecutive chunk files
+    are merged in groups of at most MERGE_ROWS rows, so a merge never holds more.
+    """
+    for dataset, keys in SORT_KEYS.items():
+        for leaf in sorted((shard_dir / dataset).glob("source=*")):
+            chunks = sorted(leaf.glob("*-c*.parquet"))
+            limit = MERGE_ROWS.get(dataset, 1_000_000)
+            groups: list[list[Path]] = [[]]
+            rows = 0
+            for chunk in chunks:
+                n = pq.ParquetFile(chunk).metadata.num_rows
+                if groups[-1] and rows + n > limit:
+                    groups.append([])
+                    rows = 0
+                groups[-1].append(chunk)
+                rows += n
+            for n, group in enumerate(g for g in groups if g):
+                table = pa.concat_tables([pq.read_table(p) for p in group]).sort_by(keys)
+                write_parquet(table, leaf / f"part-{run_id}-{shard_dir.name}-{n:05d}.parquet", dataset)
+                for path in group:
+                    path.unlink()
 
 
 def _segment_job(job: tuple) -> tuple[list[LedgerEntry], list[dict], dict[str, int]]:

@@ -12,6 +12,7 @@ from textlake.clean import (
     is_author_line,
     is_comment_marker,
     is_prose,
+    is_reply_ui,
     line_key,
 )
 
@@ -104,3 +105,34 @@ def test_source_profile_round_trips_and_merges():
     restored.merge(b)
     assert restored.n_docs == 3
     assert restored.template(min_docs=3) == frozenset({"menu"})
+
+
+@pytest.mark.parametrize("line", [
+    "6 thoughts on “Counting owls in the dark: notes from the February survey”",
+    "Reader comments", "Kommentare", "Schreibe einen Kommentar", "Laisser un commentaire", "12 comentarios",
+    "التعليقات", "أضف تعليقاً",
+])
+def test_comment_markers_in_several_languages(line):
+    assert is_comment_marker(analyse_line(line))
+
+
+def test_comment_markers_spare_article_lines():
+    assert not is_comment_marker(analyse_line("Kommentar"))        # an opinion-piece label, not the comment list
+    assert not is_comment_marker(analyse_line(
+        "6 thoughts on the budget were shared by the mayor, who said the council would vote on Monday."))
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Reply", True), ("Log in to reply", True), ("    Log in to reply", True), ("رد", True), ("Antworten", True),
+    ("Reply to this comment", True), ("Jane Roe", False), ("We replied to the council in March.", False),
+])
+def test_reply_buttons(line, expected):
+    assert is_reply_ui(analyse_line(line)) is expected
+
+
+def test_arabic_reply_button_is_comment_ui_not_an_author():
+    assert reason("رد") == "comment_ui"
+
+
+def test_arabic_question_mark_ends_a_sentence():
+    assert analyse_line("هل سيشمل التوزيع الأحياء الشرقية أم فقط وسط المدينة؟").ends_sentence

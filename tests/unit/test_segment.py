@@ -210,3 +210,74 @@ def test_seed_flat_comment_authors(prefix, authors):
 def test_seed_dates():
     assert seed("004").published_date == datetime.date(2015, 3, 23)
     assert seed("003").published_date is None
+
+
+# --------------------------------------------------------------------------- multilingual dates, titles, comment layouts
+
+@pytest.mark.parametrize("date_line", [
+    "Posted on 23 March 2015 by Jane Roe", "March 23, 2015 by Jane Roe", "23. März 2015 · von Jonas Weber",
+    "23 mars 2015", "23 de marzo de 2015", "الاثنين 23 مارس 2015", "٢٣ مارس ٢٠١٥", "2015/03/23", "23.03.2015",
+    "23 آذار 2015", "2015年3月23日",
+])
+def test_published_date_multilingual_formats(date_line):
+    seg = segment_page(page("Bus Plan Approved", "", date_line, "", P1, "", P2))
+    assert seg.published_date == datetime.date(2015, 3, 23)
+
+
+def test_comment_timestamp_is_not_the_article_date():
+    seg = segment_page(page("Bus Plan Approved", "", P1, "", P2, "", "3 Comments", "", "Jane Roe", "March 23, 2015",
+                            "Great news for the north side, finally."))
+    assert seg.published_date is None
+    assert [c.author for c in seg.comments] == ["Jane Roe"]
+
+
+def test_long_headline_with_a_comma_is_still_the_title():
+    title = "Ice-out watch on the bay, and the bet I will probably lose this year"
+    seg = segment_page(page("Home | About | Contact", "", title, "", "Posted on 2 March 2026 by Jane Roe", "",
+                            "Pressure ridge on the bay, looking east toward the narrows.", "", P1, "", P2))
+    assert seg.title == title
+    assert seg.published_date == datetime.date(2026, 3, 2)
+
+
+def test_site_name_with_section_label_is_not_the_title():
+    seg = segment_page(page("Harbor Post", "", "Council Expands Bus Network To The North", "",
+                            "Harbor Post - Council Desk", "March 23, 2015", "", P1, "", P2),
+                       template=frozenset({line_key("Harbor Post")}))
+    assert seg.title == "Council Expands Bus Network To The North"
+    # a headline that merely names the site is still a headline
+    seg = segment_page(page("Harbor Post", "", "Council Expands Bus Network To The North | Harbor Post", "", P1, "", P2),
+                       template=frozenset({line_key("Harbor Post")}))
+    assert seg.title == "Council Expands Bus Network To The North | Harbor Post"
+
+
+def test_reply_buttons_and_dedent_separate_authorless_comments():
+    seg = segment_page(page("Bus Plan Approved", "", P1, "", P2, "", "Comments", "",
+                            "Jane Roe", "", "Great news for the north side, finally.", "", "Reply", "",
+                            "  • Bob Smith", "    I disagree with all of this, honestly.", "",
+                            "Nobody asked the drivers though, did they?", "", "Reply", "",
+                            "Fares will rise, you watch.", "", "Reply"))
+    assert [(c.author, c.depth) for c in seg.comments] == [("Jane Roe", 0), ("Bob Smith", 1), (None, 0), (None, 0)]
+    assert "Reply" not in "".join(c.text for c in seg.comments)
+
+
+def test_flat_single_blank_layout_gives_each_comment_one_block():
+    seg = segment_page(page("Bus Plan Approved", "", P1, "", P2, "", "Reader comments", "",
+                            "Jane Roe", "", "Great news for the north side, finally.", "",
+                            "Nobody asked the drivers though, did they?", "",
+                            "bob smith", "", "Fares will rise, you watch."))
+    assert [c.author for c in seg.comments] == ["Jane Roe", None, "bob smith"]
+
+
+def test_arabic_comment_section():
+    body = ["افتتحت السلطات المحلية في المدينة صباح الثلاثاء محطة جديدة لتحلية المياه بطاقة كبيرة، "
+            "وقال رئيس البلدية إن المحطة ستغطي احتياجات نحو مئتي ألف نسمة من مياه الشرب.",
+            "وبلغت تكلفة المشروع نحو تسعين مليون دولار، وأوضحت الشركة المشغلة أن المحطة تعتمد على "
+            "الطاقة الشمسية في جزء من تشغيلها خلال ساعات النهار."]
+    seg = segment_page(page("افتتاح محطة جديدة لتحلية المياه في المدينة", "", "الأربعاء 4 مارس 2026", "",
+                            body[0], "", body[1], "", "التعليقات", "أضف تعليقاً", "",
+                            "أبو يوسف", "", "خبر جميل أخيراً. عانينا كثيراً في الصيف الماضي.", "", "رد", "",
+                            "  • منى العلي", "    صحيح، وكانت الأسعار مرتفعة جداً.", "",
+                            "سؤال للبلدية: هل سيشمل التوزيع الأحياء الشرقية؟", "", "رد"))
+    assert seg.published_date == datetime.date(2026, 3, 4)
+    assert [(c.author, c.depth) for c in seg.comments] == [("أبو يوسف", 0), ("منى العلي", 1), (None, 0)]
+    assert seg.paragraphs[-2:] == tuple(body)
