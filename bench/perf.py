@@ -651,7 +651,7 @@ def summarize_profile(raw: Path, root: str, anchors: tuple[str, ...], depth: int
                 break
     if not total:
         return {"samples": 0, "import_samples": imports, "error": f"no samples under {root}"}
-    focus = [k for k in inclusive if not k.startswith(("<frozen", "threading", "concurrent/"))]
+    focus = [k for k in inclusive if not k.startswith(("<frozen", "threading", "concurrent/")) and "/bench/perf.py:" not in k]
     return {"samples": total, "import_samples": imports,
             "by_step": [{"step": k, "share": round(v / total, 4)} for k, v in steps.most_common(top)],
             "top_own": [{"function": k, "share": round(v / total, 4)} for k, v in own.most_common(top)],
