@@ -27,14 +27,13 @@ Every parameter of the trigger form is documented below it; the defaults live in
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import pendulum
 from airflow.sdk import Asset, BaseHook, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from textlake.config import ConfigError, PipelineConfig, asset_uri, storage_options_from_connection
+from textlake.config import ConfigError, PipelineConfig, asset_uri, task_defaults
 
 DEFAULTS = PipelineConfig.from_overrides(check=False)  # checked per run: a bad setting fails a run, not the parse
 DATASETS = ("documents", "segments", "comments", "mentions", "files", "quarantine")
@@ -72,11 +71,7 @@ def run_config() -> PipelineConfig:
         config = PipelineConfig.from_overrides({key: context["params"][key] for key in PARAMS})
     except ConfigError as exc:
         raise AirflowFailException(f"invalid configuration: {exc}") from None
-    if not config.storage_conn_id:
-        return config
-    conn = BaseHook.get_connection(config.storage_conn_id)  # object-store credentials never live in the repo
-    secrets = storage_options_from_connection(conn.conn_type, conn.login, conn.password, conn.extra_dejson)
-    return dataclasses.replace(config, storage_options={**config.storage_options, **secrets})
+    return config.with_storage_credentials(BaseHook.get_connection)  # credentials never live in the repo
 
 
 @dag(
@@ -88,13 +83,7 @@ def run_config() -> PipelineConfig:
     doc_md=__doc__,
     params=PARAMS,
     tags=["textlake", "ingest"],
-    default_args={
-        "owner": "data-platform",
-        "retries": 2,
-        "retry_delay": dt.timedelta(seconds=30),
-        "retry_exponential_backoff": True,
-        "execution_timeout": dt.timedelta(hours=2),
-    },
+    default_args=task_defaults(timeout=dt.timedelta(hours=2)),
 )
 def textlake_ingest():
     @task

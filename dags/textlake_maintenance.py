@@ -16,7 +16,7 @@ import pendulum
 from airflow.sdk import Param, dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 
-from textlake.config import PipelineConfig
+from textlake.config import PipelineConfig, task_defaults
 
 DEFAULTS = PipelineConfig.from_overrides(check=False)
 
@@ -35,8 +35,7 @@ DEFAULTS = PipelineConfig.from_overrides(check=False)
         "min_files": Param(8, type="integer", minimum=2, title="Files per partition",
                            description="Compact a partition once it holds at least this many files."),
     },
-    default_args={"owner": "data-platform", "retries": 2, "retry_delay": dt.timedelta(minutes=5),
-                  "retry_exponential_backoff": True, "execution_timeout": dt.timedelta(hours=2)},
+    default_args=task_defaults(timeout=dt.timedelta(hours=2)),
 )
 def textlake_maintenance():
     @task

@@ -35,7 +35,7 @@ import pendulum
 from airflow.sdk import Asset, BaseHook, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from textlake.config import ConfigError, PipelineConfig, asset_uri, storage_options_from_connection
+from textlake.config import ConfigError, PipelineConfig, asset_uri, task_defaults
 
 DEFAULTS = PipelineConfig.from_overrides(check=False)  # checked per run, never at parse time
 # The same Asset the ingest DAG's publish task emits (same name and URI, so one Asset).
@@ -56,13 +56,7 @@ REPORT = Asset(name="textlake_report", uri=asset_uri(f"{DEFAULTS.work_dir}/_repo
                                     "locations in their triggering events."),
     },
     tags=["textlake", "report"],
-    default_args={
-        "owner": "data-platform",
-        "retries": 2,
-        "retry_delay": dt.timedelta(seconds=30),
-        "retry_exponential_backoff": True,
-        "execution_timeout": dt.timedelta(minutes=30),
-    },
+    default_args=task_defaults(timeout=dt.timedelta(minutes=30)),
 )
 def textlake_report():
     @task(outlets=[REPORT])
@@ -81,12 +75,9 @@ def textlake_report():
                 config = PipelineConfig.from_overrides({"output": output})  # the allowed roots apply here too
             except ConfigError as exc:
                 raise AirflowFailException(f"invalid output {output!r}: {exc}") from None
-            options = dict(config.storage_options)
-            if config.storage_conn_id:
-                conn = BaseHook.get_connection(config.storage_conn_id)
-                options.update(storage_options_from_connection(conn.conn_type, conn.login, conn.password, conn.extra_dejson))
+            config = config.with_storage_credentials(BaseHook.get_connection)
             result = report.build_report(config.output, report_dir=f"{config.work_dir}/_reports/{run_token(context['run_id'])}",
-                                         options=options)
+                                         options=config.storage_options)
             print(f"report: {result['index']} {result['headline']}")
             results.append({k: result[k] for k in ("index", "latest", "headline", "run_ids")})
         context["outlet_events"][REPORT].extra = {

@@ -7,6 +7,7 @@ The DAG's params and the CLI's flags carry the same names as the YAML keys, so o
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import os
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,18 @@ class PipelineConfig:
             raise ConfigError("an output on object storage needs `staging`: a local folder shared by the workers, "
                               "for the run's staged files, source profiles and quality results")
 
+    def with_storage_credentials(self, get_connection) -> PipelineConfig:
+        """Credentials of `storage_conn_id` added to the storage options, in memory only.
+
+        `get_connection` is Airflow's `BaseHook.get_connection` (passed in, so this module
+        needs no Airflow); the connection is read through its plain fields.
+        """
+        if not self.storage_conn_id:
+            return self
+        conn = get_connection(self.storage_conn_id)
+        secrets = storage_options_from_connection(conn.conn_type, conn.login, conn.password, conn.extra_dejson)
+        return dataclasses.replace(self, storage_options={**self.storage_options, **secrets})
+
     @property
     def work_dir(self) -> str:
         """Local folder for staging, source profiles, locks and quality results."""
@@ -118,6 +131,12 @@ def storage_options_from_connection(conn_type: str, login: str | None, password:
     client = {k: extra[k] for k in ("endpoint_url", "region_name") if extra.get(k)}
     options = {k: v for k, v in (("key", login), ("secret", password)) if v}
     return {**options, **({"client_kwargs": client} if client else {})}
+
+
+def task_defaults(timeout: datetime.timedelta) -> dict[str, Any]:
+    """Every textlake DAG's task settings: retried twice with exponential back-off, bounded in time."""
+    return {"owner": "data-platform", "retries": 2, "retry_delay": datetime.timedelta(seconds=30),
+            "retry_exponential_backoff": True, "execution_timeout": timeout}
 
 
 def asset_uri(location: str) -> str:
