@@ -118,7 +118,8 @@ def validate(config: PipelineConfig, run_id: str) -> dict:
     load_run(config, run_id)
     stage = staging_dir(config, run_id)
     staged = any(stage.glob("shards/*/documents"))
-    report = validate_staged(str(stage), config.work_dir) if staged else ValidationReport({}, [], {}, "")
+    with publish_lock(config.work_dir, "quality"):  # runs share the output's GX file context
+        report = validate_staged(str(stage), config.work_dir) if staged else ValidationReport({}, [], {}, "")
     (stage / "validation.json").write_text(json.dumps(report.as_dict(), indent=2))
     raise_on_batch_failure(report)
     return report.as_dict()

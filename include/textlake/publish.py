@@ -95,10 +95,11 @@ def write_parquet(table: pa.Table, path: Path, dataset: str | None = None) -> No
 
 
 @contextlib.contextmanager
-def publish_lock(work_dir: str) -> Iterator[None]:
+def publish_lock(work_dir: str, name: str = "publish") -> Iterator[None]:
+    """An exclusive lock on the work folder, per purpose (publish, quality)."""
     state = Path(work_dir) / "_state"
     state.mkdir(parents=True, exist_ok=True)
-    with open(state / "publish.lock", "w") as handle:
+    with open(state / f"{name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

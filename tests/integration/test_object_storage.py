@@ -109,7 +109,9 @@ def test_dag_takes_object_store_credentials_from_a_connection(s3_setup, airflow_
     path, config, fs, prefix, n_files = s3_setup
     endpoint = config["storage_options"]["client_kwargs"]["endpoint_url"]
     settings = yaml.safe_load(path.read_text())
-    settings.update(storage_options={}, storage_conn_id="lake_s3")
+    # Locations stay the defaults (the run's conf names the buckets), so the DAG's Assets stay the same.
+    settings.update(storage_options={}, storage_conn_id="lake_s3", input=str(ROOT / "include" / "demo_corpus"),
+                    output=str(ROOT / "data" / "textlake"))
     path.write_text(yaml.safe_dump(settings))
     monkeypatch.setenv("TEXTLAKE_CONFIG", str(path))
     monkeypatch.setenv("AIRFLOW_CONN_LAKE_S3", json.dumps({"conn_type": "aws", "login": "test", "password": "test",
