@@ -13,6 +13,8 @@ export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION ?= False
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 export GX_ANALYTICS_ENABLED ?= False
+# pyspark (test tooling in the dev venv, imported by Great Expectations) warns about pandas 3 on every run.
+export PYTHONWARNINGS ?= ignore::FutureWarning:pyspark.sql.connect.utils
 export PATH := $(BIN):$(PATH)
 
 .PHONY: setup demo test ui clean bench bench-quality
