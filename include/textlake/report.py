@@ -117,6 +117,16 @@ def _empty(ax, message: str) -> None:
         spine.set_visible(False)
 
 
+
+def _panel_pair(empty_message: str | None):
+    """A figure with two side-by-side panels, both saying `empty_message` when there is nothing to draw."""
+    fig = _figure(10, 4)
+    left, right = fig.subplots(1, 2)
+    if empty_message:
+        _empty(left, empty_message)
+        _empty(right, empty_message)
+    return fig, left, right
+
 def _summary_by_source_day(docs: pd.DataFrame) -> pd.DataFrame:
     columns = ["ingest_date", "source", "documents", "sentences", "chars", "median_chars", "comments", "dropped_lines",
                "kept_lines", "boilerplate_line_share"]
@@ -205,12 +215,8 @@ def _plot_docs_per_source_day(summary: pd.DataFrame, folder: Path) -> str:
 
 
 def _plot_lengths(docs: pd.DataFrame, folder: Path) -> str:
-    fig = _figure(10, 4)
-    left, right = fig.subplots(1, 2)
-    if docs.empty:
-        _empty(left, "No documents")
-        _empty(right, "No documents")
-    else:
+    fig, left, right = _panel_pair("No documents" if docs.empty else None)
+    if not docs.empty:
         chars = docs["n_chars"].clip(lower=1)
         lo, hi = float(chars.min()), float(chars.max())
         log = hi / lo >= 20  # a log axis only pays off over more than a decade
@@ -241,12 +247,8 @@ def _plot_lengths(docs: pd.DataFrame, folder: Path) -> str:
 
 
 def _plot_boilerplate(summary: pd.DataFrame, docs: pd.DataFrame, folder: Path) -> str:
-    fig = _figure(10, 4)
-    left, right = fig.subplots(1, 2)
-    if docs.empty:
-        _empty(left, "No documents")
-        _empty(right, "No documents")
-    else:
+    fig, left, right = _panel_pair("No documents" if docs.empty else None)
+    if not docs.empty:
         by_source = summary.groupby("source")[["dropped_lines", "kept_lines"]].sum()
         lines = by_source["dropped_lines"] + by_source["kept_lines"]
         share = (by_source["dropped_lines"] / lines.where(lines > 0)).fillna(0)
