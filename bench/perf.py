@@ -277,6 +277,7 @@ def run_pipeline_cli(corpus: Path, out: Path, work: Path, workers: int) -> dict:
             "--workers", str(workers), "--no-progress", "--run-id", "perf"]
     load0 = loadavg()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    machine0 = psutil.cpu_times()
     with open(work / "cli-stdout.json", "w") as stdout, open(work / "cli-stderr.log", "w") as stderr:
         t0 = time.perf_counter()
         proc = psutil.Popen(argv, stdout=stdout, stderr=stderr, env=env, cwd=str(REPO))
@@ -284,6 +285,9 @@ def run_pipeline_cli(corpus: Path, out: Path, work: Path, workers: int) -> dict:
         rc = proc.wait()
         wall = time.perf_counter() - t0
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    machine1 = psutil.cpu_times()
+    idle = (machine1.idle - machine0.idle) + (getattr(machine1, "iowait", 0) - getattr(machine0, "iowait", 0))
+    machine_busy = sum(machine1) - sum(machine0) - idle
     if rc != 0 or not (work / "cli-stdout.json").read_text().strip():
         raise RuntimeError(f"textlake run failed (exit {rc}{', no summary printed' if rc == 0 else ''}); "
                            f"see {work / 'cli-stderr.log'}:\n" + (work / "cli-stderr.log").read_text()[-3000:])
@@ -304,6 +308,8 @@ def run_pipeline_cli(corpus: Path, out: Path, work: Path, workers: int) -> dict:
         "cpu_utilisation": round(tree_cpu / (wall * n_cores), 3),
         "cores": n_cores,
         "workers_arg": workers,
+        "machine_busy_cpu_s": round(machine_busy, 1),
+        "other_processes_cpu_s": round(max(0.0, machine_busy - tree_cpu), 1),
         **tree,
         "ru_maxrss_children_mb": round(ru1.ru_maxrss * 1024 / MB, 1),
         "steps_wall_s": {k: round(v, 3) for k, v in by_step.items()},
@@ -651,7 +657,7 @@ def summarize_profile(raw: Path, root: str, anchors: tuple[str, ...], depth: int
                 break
     if not total:
         return {"samples": 0, "import_samples": imports, "error": f"no samples under {root}"}
-    focus = [k for k in inclusive if not k.startswith(("<frozen", "threading", "concurrent/")) and "/bench/perf.py:" not in k]
+    focus = [k for k in inclusive if not k.startswith(("<frozen", "threading", "concurrent/")) and "perf.py:" not in k]
     return {"samples": total, "import_samples": imports,
             "by_step": [{"step": k, "share": round(v / total, 4)} for k, v in steps.most_common(top)],
             "top_own": [{"function": k, "share": round(v / total, 4)} for k, v in own.most_common(top)],
@@ -761,6 +767,8 @@ def print_report(r: dict) -> None:
                    f"(text MB / tree CPU s)   processes at peak RSS: {pipe['procs_at_peak']} "
                    f"(largest single {pipe['max_single_rss_mb']:.0f} MB; peak PSS sum "
                    f"{pipe['peak_pss_mb_sampled_0_5s']:.0f} MB, sampled every 0.5 s)")
+        out.append(f"other processes on the machine used {pipe['other_processes_cpu_s']:.0f} CPU s during the run "
+                   f"({pipe['other_processes_cpu_s'] / (pipe['wall_s'] * pipe['cores']):.0%} of its cores)")
         steps = pipe["steps_wall_s"]
         out.append("pipeline steps (wall s): " + ", ".join(f"{k} {v:.2f} ({v / pipe['wall_s']:.0%})" for k, v in steps.items())
                    + f", interpreter+imports {pipe['startup_s']:.2f}")

@@ -49,7 +49,6 @@ class LedgerEntry:
 class Plan:
     shards: list[list[InputFile]]
     accounted: list[LedgerEntry]  # duplicates and rejections settled at discovery
-    discovered: int
     skipped_known: int  # already in the ledger with the same content
 
 
@@ -177,7 +176,7 @@ def plan_run(
             continue
         first_in_run[digest] = f
         fresh.append(dataclasses.replace(f, content_sha256=digest))
-    return Plan(shards=cut_shards(fresh, shard_target_bytes, max_shards), accounted=accounted, discovered=len(files), skipped_known=skipped)
+    return Plan(shards=cut_shards(fresh, shard_target_bytes, max_shards), accounted=accounted, skipped_known=skipped)
 
 
 def _hash_or_error(f: InputFile, options: dict | None) -> tuple[str, str | None]:
