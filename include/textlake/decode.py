@@ -31,6 +31,9 @@ _BOMS = (
 # newline survive, carriage returns are handled with the line endings.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\ufffe\uffff\ufffd]")
 _LINE_END = re.compile("\r\n?|[\u2028\u2029\x85]")
+# Mojibake lives in non-ASCII runs; the detector needs only them and a little context.
+_NON_ASCII_RUN = re.compile(r".{0,3}[^\x00-\x7f]+.{0,3}", re.S)
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13))
 # ftfy options that repair encoding damage only: curly quotes, NBSP and full-width
 # forms are real typography and stay.
 _FTFY = ftfy.TextFixerConfig(
@@ -88,7 +91,7 @@ def detect_encoding(data: bytes) -> tuple[str, bytes]:
     sample = data[:65536]
     if encoding != "utf-16-le" and encoding != "utf-16-be":
         nul_share = sample.count(0) / max(len(sample), 1)
-        controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+        controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
         if nul_share > 0.01 or controls / max(len(sample), 1) > 0.05:
             raise RejectedInput(f"binary content ({nul_share:.0%} NUL bytes, {controls} control bytes in the first {len(sample)} bytes)")
     if encoding:
@@ -118,7 +121,7 @@ def normalize_text(text: str) -> tuple[str, bool]:
     """Line endings, mojibake, control characters, NFC; returns (text, repaired)."""
     text = _LINE_END.sub("\n", text)
     repaired = False
-    if is_bad(text):
+    if not text.isascii() and is_bad("\n".join(_NON_ASCII_RUN.findall(text))):
         fixed = ftfy.fix_text(text, _FTFY)
         repaired = fixed != text
         text = fixed
