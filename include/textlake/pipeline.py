@@ -45,6 +45,14 @@ def published_counts(config: PipelineConfig, run_id: str) -> dict | None:
     return json.loads(fs.cat_file(path))["counts"] if fs.exists(path) else None
 
 
+def finished_counts(config: PipelineConfig, run_id: str) -> dict | None:
+    """Counts of a run that is published and cleaned up; None while it is staged or unpublished.
+
+    Every step asks this first, so clearing any task of a finished run is a no-op.
+    """
+    return None if staging_dir(config, run_id).exists() else published_counts(config, run_id)
+
+
 def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
     """Discover, settle what needs no processing, and write one manifest per shard.
 
@@ -55,7 +63,7 @@ def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
     stage = staging_dir(config, run_id)
     if published_counts(config, run_id) is not None:
         return {"run_id": token, "ingested_at": ingested_at.isoformat(), "manifests": [],
-                "counts": {"already_published": True}}
+                "counts": {"already_published": True, "to_process": 0, "shards": 0}}
     files, links = list_inputs(config.input, config.patterns, exclude=config.output, options=config.storage_options)
     ledger = read_ledger(config.output, exclude_run=token, options=config.storage_options)
     result = plan_run(files, ledger.by_hash, ledger.seen, int(config.shard_target_mb * 1e6), config.max_shards,
@@ -100,7 +108,7 @@ def load_profiles(config: PipelineConfig) -> dict[str, SourceProfile]:
 def run_shard(config: PipelineConfig, manifest: str, progress: Callable[[int], None] | None = None) -> dict:
     """Process one planned shard into `<staging>/shards/<name>/`."""
     run_file = Path(manifest).parents[1] / "run.json"
-    if not run_file.exists() and published_counts(config, run_file.parent.name) is not None:
+    if finished_counts(config, run_file.parent.name) is not None:
         return {"skipped": "the run is published already"}
     run = json.loads(run_file.read_text())
     files = [InputFile(**f) for f in json.loads(Path(manifest).read_text())]
@@ -113,9 +121,9 @@ def run_shard(config: PipelineConfig, manifest: str, progress: Callable[[int], N
 
 def validate(config: PipelineConfig, run_id: str) -> dict:
     """Great Expectations over the staged run; batch-level failures raise."""
-    if not staging_dir(config, run_id).exists() and published_counts(config, run_id) is not None:
+    if finished_counts(config, run_id) is not None:
         return {"skipped": "the run is published already"}
-    load_run(config, run_id)
+    load_run(config, run_id)  # a clear error when the plan step never ran
     stage = staging_dir(config, run_id)
     staged = any(stage.glob("shards/*/documents"))
     with publish_lock(config.work_dir, "quality"):  # runs share the output's GX file context
@@ -127,10 +135,9 @@ def validate(config: PipelineConfig, run_id: str) -> dict:
 
 def publish(config: PipelineConfig, run_id: str) -> dict:
     """Atomically publish the staged run, keep the source profiles, drop the staging."""
-    if not staging_dir(config, run_id).exists():
-        counts = published_counts(config, run_id)
-        if counts is not None:
-            return counts  # published already; a retry changes nothing
+    counts = finished_counts(config, run_id)
+    if counts is not None:
+        return counts  # published already; a retry changes nothing
     run = load_run(config, run_id)
     stage = staging_dir(config, run_id)
     report = ValidationReport(**json.loads((stage / "validation.json").read_text()))

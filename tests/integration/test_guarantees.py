@@ -225,3 +225,11 @@ def test_hostile_input_never_fails_the_run(tmp_path):
     assert by_name["mojibake.txt"]["encoding"].endswith("+repaired")
     assert "\r" not in by_name["crlf.txt"]["body"]
     assert "council" in by_name["nul bytes.txt"]["body"]
+
+
+def test_cli_rerun_of_a_published_run_id_is_a_no_op(corpus, clean_run, tmp_path):
+    expected, _ = clean_run
+    args = [sys.executable, "-m", "textlake", "run", "--input", str(corpus), "--output", str(tmp_path), "--run-id", "same"]
+    for _ in range(2):  # with the progress bar, as a user runs it
+        subprocess.run(args, env=ENV, check=True, capture_output=True)
+    assert len(snapshot(tmp_path)["documents"]) == len(expected["documents"])
