@@ -176,7 +176,7 @@ def publish_run(output: str, staging_dir: str, run_id: str, ingest_date: str,
         for dataset in schema.BODY_DATASETS:
             counts[dataset] = _assemble_body(dataset, shard_dirs, tree / dataset / f"ingest_date={ingest_date}", drop,
                                              clusters if dataset == "documents" else None)
-        quarantine = pa.concat_tables([quarantine, _quarantine_rows(shard_dirs, extra_quarantine, files)])
+        quarantine = pa.concat_tables([quarantine, _quarantine_rows(shard_dirs, extra_quarantine)])
         for dataset, table in (("quarantine", quarantine), ("files", files)):
             counts[dataset] = {"rows": table.num_rows}
             if table.num_rows:
@@ -267,7 +267,7 @@ def _assemble_body(dataset: str, shard_dirs: list[Path], day: Path, drop: dict[s
     return {"rows": rows}
 
 
-def _quarantine_rows(shard_dirs: list[Path], refused: dict[str, str], files: pa.Table) -> pa.Table:
+def _quarantine_rows(shard_dirs: list[Path], refused: dict[str, str]) -> pa.Table:
     """Documents refused by validation keep their cleaned text in the quarantine dataset."""
     if not refused:
         return schema.QUARANTINE.empty_table()
