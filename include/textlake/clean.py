@@ -10,14 +10,17 @@ amounts, UI vocabulary every site uses); there are no per-site rules.
 """
 from __future__ import annotations
 
+import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+
+import numpy as np
 
 __all__ = [
     "LineInfo",
     "SourceProfile",
+    "Template",
     "analyse_line",
     "boilerplate_reason",
     "headline_case",
@@ -25,6 +28,7 @@ __all__ = [
     "is_comment_marker",
     "is_prose",
     "is_reply_ui",
+    "key_hash",
     "line_key",
 ]
 
@@ -47,31 +51,83 @@ def line_key(line: str) -> str:
     return key[:_KEY_MAX]
 
 
+def key_hash(key: str) -> int:
+    """A line key as 64 bits, the same in every process and run.
+
+    Profiles hold hundreds of thousands of keys per source; as integers they cost a
+    tenth of the strings to keep, merge, persist and ship between processes.
+    Python's own ``hash`` is salted per process, so it cannot serve.
+    """
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+@dataclass(frozen=True)
+class Template:
+    """The line keys a source repeats on its pages, tested by membership like a set of keys."""
+
+    hashes: frozenset[int] = frozenset()
+
+    def __contains__(self, key: str) -> bool:
+        return bool(self.hashes) and key_hash(key) in self.hashes
+
+    def __bool__(self) -> bool:
+        return bool(self.hashes)
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+
 class SourceProfile:
     """How often each line key occurs across the documents of one source.
 
     Menus, footers and widgets repeat on every page of a site while article text
     does not; counting each key once per document makes the share of documents a
-    direct measure of "this line is the site's template".
+    direct measure of "this line is the site's template". Keys are held as sorted
+    64-bit hashes with counts (16 bytes a key), so a shard's or a source's whole
+    history fits in a few megabytes.
     """
 
-    _PRUNE_AT = 200_000
+    PRUNE_AT = 200_000
+    _PENDING_MAX = 100_000
 
-    def __init__(self) -> None:
-        self.n_docs = 0
-        self.doc_freq: Counter[str] = Counter()
+    def __init__(self, n_docs: int = 0, keys: np.ndarray | None = None, counts: np.ndarray | None = None) -> None:
+        self.n_docs = n_docs
+        self._keys = np.empty(0, np.uint64) if keys is None else np.asarray(keys, np.uint64)
+        self._counts = np.empty(0, np.uint32) if counts is None else np.asarray(counts, np.uint32)
+        self._pending: list[int] = []
 
     def observe(self, text: str) -> None:
         keys = {line_key(ln) for ln in text.split("\n")}
         keys.discard("")
         self.n_docs += 1
-        self.doc_freq.update(keys)
-        if len(self.doc_freq) > self._PRUNE_AT:
-            # Keys seen once can never become template on their own; forgetting them
-            # bounds memory for huge sources at the cost of a slightly late start.
-            self.doc_freq = Counter({k: c for k, c in self.doc_freq.items() if c > 1})
+        self._pending.extend(key_hash(k) for k in keys)
+        if len(self._pending) > self._PENDING_MAX:
+            self.counts()
+            self.prune()
 
-    def template(self, min_docs: int = 2, min_share: float = 0.3) -> frozenset[str]:
+    def prune(self) -> None:
+        """Forget keys seen once when there are too many to keep.
+
+        A key seen once can never become template on its own; forgetting it bounds the
+        memory and the persisted size of huge sources at the cost of a slightly late start.
+        """
+        if len(self._keys) > self.PRUNE_AT:
+            frequent = self._counts > 1
+            self._keys, self._counts = self._keys[frequent], self._counts[frequent]
+
+    def _fold(self, keys: np.ndarray, counts: np.ndarray) -> None:
+        merged, where = np.unique(np.concatenate([self._keys, keys]), return_inverse=True)
+        totals = np.bincount(where, weights=np.concatenate([self._counts, counts]), minlength=len(merged))
+        self._keys, self._counts = merged, totals.astype(np.uint32)
+
+    def counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted key hashes, documents per key)."""
+        if self._pending:
+            self._fold(np.array(self._pending, np.uint64), np.ones(len(self._pending), np.uint32))
+            self._pending = []
+        return self._keys, self._counts
+
+    def template(self, min_docs: int = 2, min_share: float = 0.3) -> Template:
         """Keys frequent enough to be the source's page template.
 
         Two different articles almost never share a verbatim line, so two documents
@@ -80,21 +136,21 @@ class SourceProfile:
         document can never declare its own lines boilerplate.
         """
         floor = max(2, min_docs, int(min_share * self.n_docs + 0.999999))
-        return frozenset(k for k, c in self.doc_freq.items() if c >= floor)
+        keys, counts = self.counts()
+        return Template(frozenset(keys[counts >= floor].tolist()))
 
     def merge(self, other: SourceProfile) -> None:
+        keys, counts = other.counts()
+        self.counts()
         self.n_docs += other.n_docs
-        self.doc_freq.update(other.doc_freq)
+        self._fold(keys, counts)
 
-    def to_dict(self) -> dict:
-        return {"n_docs": self.n_docs, "doc_freq": dict(self.doc_freq)}
+    def __getstate__(self) -> dict:
+        self.counts()
+        return {"n_docs": self.n_docs, "keys": self._keys, "counts": self._counts}
 
-    @classmethod
-    def from_dict(cls, d: dict) -> SourceProfile:
-        prof = cls()
-        prof.n_docs = int(d.get("n_docs", 0))
-        prof.doc_freq = Counter({str(k): int(v) for k, v in (d.get("doc_freq") or {}).items()})
-        return prof
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["n_docs"], state["keys"], state["counts"])
 
 
 # --------------------------------------------------------------------------- line features

@@ -12,10 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-from textlake.compact import compact
 from textlake.config import ConfigError, PipelineConfig
-from textlake.pipeline import dataset_counts, run_pipeline
-from textlake.synth import write_corpus
+
+# Commands import their modules when they run: the shard pool's workers import this module
+# again as their main module, and should carry only what a shard needs (not pandas, GX, …).
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "synth":
+        from textlake.synth import write_corpus
+
         print(json.dumps(write_corpus(Path(args.out), args.size_mb, seed=args.seed, huge_file_mb=args.huge_file_mb)))
         return 0
     overrides = {k: v for k, v in vars(args).items()
@@ -68,14 +70,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"textlake: {exc}", file=sys.stderr)
         return 2
     if args.command == "summary":
+        from textlake.pipeline import dataset_counts
+
         result = dataset_counts(config.output, config.storage_options)
     elif args.command == "report":
         from textlake.report import build_report  # matplotlib: only when asked for
 
         result = build_report(config.output, report_dir=args.report_dir, options=config.storage_options)
     elif args.command == "compact":
+        from textlake.compact import compact
+
         result = compact(config.output, min_files=args.min_files)
     else:
+        from textlake.pipeline import run_pipeline
+
         result = run_pipeline(config, run_id=args.run_id, progress_bar=not args.no_progress)
     print(json.dumps(result, indent=2, default=str))
     return 0

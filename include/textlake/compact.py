@@ -19,7 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from textlake import schema
-from textlake.publish import WRITER_OPTIONS, publish_lock, swap_in_day
+from textlake.publish import publish_lock, swap_in_day
+from textlake.schema import WRITER_OPTIONS
 
 MIN_FILES = 8
 MAX_ROWS = 1_000_000

@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -131,10 +131,12 @@ def sha256_of(uri: str, options: dict | None = None) -> str:
     return digest.hexdigest()
 
 
+Lookup = Callable[[set[str]], tuple[dict[str, tuple[str, str | None, str | None]], set[tuple[str, str]]]]
+
+
 def plan_run(
     files: list[InputFile],
-    known: dict[str, tuple[str, str | None, str | None]],
-    seen: set[tuple[str, str]],
+    lookup: Lookup,
     shard_target_bytes: int,
     max_shards: int,
     max_file_bytes: int,
@@ -143,8 +145,10 @@ def plan_run(
 ) -> Plan:
     """Hash, settle duplicates and oversize files, cut the rest into byte-balanced shards.
 
-    `known` maps content hashes already in the ledger to (status, doc_id, source_uri);
-    `seen` holds (source_uri, content hash) pairs the ledger already accounts for.
+    `lookup` is asked, once the files are hashed, what the ledger says about those hashes:
+    `known` maps each hash it holds to (status, doc_id, source_uri), `seen` holds the
+    (source_uri, content hash) pairs it accounts for. Asking about this run's hashes only
+    keeps the ledger's history out of memory.
     """
     accounted: list[LedgerEntry] = []
     small = [f for f in files if f.size <= max_file_bytes]
@@ -153,6 +157,7 @@ def plan_run(
             accounted.append(LedgerEntry(f.uri, f.size, None, REJECTED, f"file of {f.size} bytes exceeds max_file_mb ({max_file_bytes} bytes)", None))
     with ThreadPoolExecutor(max_workers=threads) as pool:
         hashed = list(pool.map(_hash_or_error, small, [options] * len(small)))
+    known, seen = lookup({digest for digest, error in hashed if not error})
     fresh: list[InputFile] = []
     first_in_run: dict[str, InputFile] = {}
     skipped = 0

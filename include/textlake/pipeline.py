@@ -19,14 +19,16 @@ from pathlib import Path
 
 import fsspec
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from textlake import schema
 from textlake.clean import SourceProfile
 from textlake.config import PipelineConfig
 from textlake.discover import InputFile, list_inputs, plan_run
 from textlake.enrich import source_slug
-from textlake.publish import open_dataset, publish_lock, publish_run, read_ledger, write_parquet
-from textlake.shard import RunContext, process_shard
+from textlake.publish import open_dataset, publish_lock, publish_run, read_ledger
+from textlake.schema import write_parquet
+from textlake.shard import RunContext, close_pools, give_back_memory, process_shard
 from textlake.validate import ValidationReport, raise_on_batch_failure, validate_staged
 
 
@@ -65,8 +67,11 @@ def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
         return {"run_id": token, "ingested_at": ingested_at.isoformat(), "manifests": [],
                 "counts": {"already_published": True, "to_process": 0, "shards": 0}}
     files, links = list_inputs(config.input, config.patterns, exclude=config.output, options=config.storage_options)
-    ledger = read_ledger(config.output, exclude_run=token, options=config.storage_options)
-    result = plan_run(files, ledger.by_hash, ledger.seen, int(config.shard_target_mb * 1e6), config.max_shards,
+    def lookup(hashes: set[str]):
+        ledger = read_ledger(config.output, exclude_run=token, options=config.storage_options, hashes=hashes)
+        return ledger.by_hash, ledger.seen
+
+    result = plan_run(files, lookup, int(config.shard_target_mb * 1e6), config.max_shards,
                       int(config.max_file_mb * 1e6), options=config.storage_options)
     accounted = [*links, *result.accounted]
     if stage.exists():
@@ -85,6 +90,7 @@ def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
               "shards": len(result.shards)}
     run = {"run_id": token, "ingested_at": ingested_at.isoformat(), "manifests": manifests, "counts": counts}
     (stage / "run.json").write_text(json.dumps(run, indent=2))
+    give_back_memory()  # the listing and hashes of every file are garbage now
     return run
 
 
@@ -96,13 +102,31 @@ def load_run(config: PipelineConfig, run_id: str) -> dict:
     return json.loads(path.read_text())
 
 
-def load_profiles(config: PipelineConfig) -> dict[str, SourceProfile]:
-    folder = Path(config.work_dir) / "_state" / "profiles"
+def write_profiles(folder: Path, profiles: dict[str, SourceProfile]) -> None:
+    """One Parquet file per source: (key hash, documents), the source and its document count in the metadata."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source, profile in profiles.items():
+        keys, counts = profile.counts()
+        table = pa.table({"key": keys, "docs": counts}).replace_schema_metadata(
+            {"source": source, "n_docs": str(profile.n_docs)})
+        target = folder / f"{source_slug(source)}.parquet"
+        tmp = target.with_suffix(".tmp")
+        pq.write_table(table, tmp, compression="zstd")
+        tmp.replace(target)
+
+
+def read_profiles(folder: Path) -> dict[str, SourceProfile]:
     profiles = {}
-    for path in folder.glob("*.json"):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        profiles[data["source"]] = SourceProfile.from_dict(data["profile"])
+    for path in sorted(folder.glob("*.parquet")):
+        table = pq.read_table(path)
+        meta = table.schema.metadata
+        profiles[meta[b"source"].decode()] = SourceProfile(
+            int(meta[b"n_docs"]), table["key"].to_numpy(), table["docs"].to_numpy())
     return profiles
+
+
+def load_profiles(config: PipelineConfig) -> dict[str, SourceProfile]:
+    return read_profiles(Path(config.work_dir) / "_state" / "profiles")
 
 
 def run_shard(config: PipelineConfig, manifest: str, progress: Callable[[int], None] | None = None) -> dict:
@@ -115,7 +139,8 @@ def run_shard(config: PipelineConfig, manifest: str, progress: Callable[[int], N
     ctx = RunContext(run_id=run["run_id"], ingested_at=dt.datetime.fromisoformat(run["ingested_at"]), config=config)
     shard_dir = run_file.parent / "shards" / Path(manifest).stem
     result = process_shard(files, str(shard_dir), ctx, load_profiles(config), progress)
-    (shard_dir / "profiles.json").write_text(json.dumps(result.profiles))
+    write_profiles(shard_dir / "profiles", result.profiles)
+    give_back_memory()
     return result.as_dict()
 
 
@@ -129,6 +154,7 @@ def validate(config: PipelineConfig, run_id: str) -> dict:
     with publish_lock(config.work_dir, "quality"):  # runs share the output's GX file context
         report = validate_staged(str(stage), config.work_dir) if staged else ValidationReport({}, [], {}, "")
     (stage / "validation.json").write_text(json.dumps(report.as_dict(), indent=2))
+    give_back_memory()
     raise_on_batch_failure(report)
     return report.as_dict()
 
@@ -151,18 +177,14 @@ def publish(config: PipelineConfig, run_id: str) -> dict:
 
 def remember_profiles(config: PipelineConfig, stage: Path) -> None:
     """Fold what the run learned about each source's template into its lasting profile."""
-    folder = Path(config.work_dir) / "_state" / "profiles"
-    folder.mkdir(parents=True, exist_ok=True)
     with publish_lock(config.work_dir):
         known = load_profiles(config)
-        for learned_file in stage.glob("shards/*/profiles.json"):
-            for source, data in json.loads(learned_file.read_text()).items():
-                known.setdefault(source, SourceProfile()).merge(SourceProfile.from_dict(data))
-        for source, profile in known.items():
-            target = folder / f"{source_slug(source)}.json"
-            tmp = target.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"source": source, "profile": profile.to_dict()}), encoding="utf-8")
-            tmp.replace(target)
+        for shard in sorted(stage.glob("shards/*/profiles")):
+            for source, profile in read_profiles(shard).items():
+                known.setdefault(source, SourceProfile()).merge(profile)
+        for profile in known.values():
+            profile.prune()
+        write_profiles(Path(config.work_dir) / "_state" / "profiles", known)
 
 
 def run_pipeline(config: PipelineConfig, run_id: str | None = None, progress_bar: bool = True) -> dict:
@@ -176,6 +198,7 @@ def run_pipeline(config: PipelineConfig, run_id: str | None = None, progress_bar
         bar = tqdm(total=run["counts"]["to_process"], unit="file", desc="textlake")
     for manifest in run["manifests"]:
         run_shard(config, manifest, bar.update if bar else None)
+    close_pools()
     if bar:
         bar.close()
     report = validate(config, run["run_id"])

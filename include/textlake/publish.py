@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
 from textlake import schema
+from textlake.schema import write_parquet
 from textlake.dedup import assign_clusters
 
 _RENAME_EXCHANGE = 2
@@ -57,21 +58,30 @@ def open_dataset(output: str, dataset: str, options: dict | None = None) -> ds.D
     return ds.dataset(root, filesystem=fs, format="parquet", partitioning="hive", schema=_with_partitions(dataset))
 
 
-def read_ledger(output: str, exclude_run: str | None = None, options: dict | None = None) -> Ledger:
+def read_ledger(output: str, exclude_run: str | None = None, options: dict | None = None,
+                hashes: set[str] | None = None) -> Ledger:
+    """The ledger's word on `hashes` (all content when None) and the runs it holds.
+
+    Only rows with those hashes are turned into Python objects: a run asks about its own
+    files, so the memory this takes follows the run, not the ledger's history.
+    """
     by_hash: dict[str, tuple[str, str | None, str | None]] = {}
     seen: set[tuple[str, str]] = set()
     ledger = open_dataset(output, "files", options)
     if ledger is None:
         return Ledger(by_hash, seen)
-    table = ledger.to_table(columns=["source_uri", "content_sha256", "status", "doc_id", "run_id"])
-    runs = set(table.column("run_id").unique().to_pylist())
-    for row in table.to_pylist():
-        if row["run_id"] == exclude_run or not row["content_sha256"]:
-            continue
-        seen.add((row["source_uri"], row["content_sha256"]))
-        current = by_hash.get(row["content_sha256"])
-        if current is None or (row["status"] == schema.PUBLISHED and current[0] != schema.PUBLISHED):
-            by_hash[row["content_sha256"]] = (row["status"], row["doc_id"], row["source_uri"])
+    runs = set(pc.unique(ledger.to_table(columns=["run_id"])["run_id"]).to_pylist())
+    wanted = ds.field("content_sha256").is_valid() & (ds.field("content_sha256") != "")
+    if exclude_run is not None:
+        wanted &= ds.field("run_id") != exclude_run
+    if hashes is not None:
+        wanted &= ds.field("content_sha256").isin(pa.array(sorted(hashes), pa.string()))
+    for batch in ledger.to_batches(columns=["source_uri", "content_sha256", "status", "doc_id"], filter=wanted):
+        for row in batch.to_pylist():
+            seen.add((row["source_uri"], row["content_sha256"]))
+            current = by_hash.get(row["content_sha256"])
+            if current is None or (row["status"] == schema.PUBLISHED and current[0] != schema.PUBLISHED):
+                by_hash[row["content_sha256"]] = (row["status"], row["doc_id"], row["source_uri"])
     return Ledger(by_hash, seen, runs)
 
 
@@ -80,18 +90,6 @@ def _with_partitions(dataset: str) -> pa.Schema:
     for key in schema.PARTITIONS[dataset]:
         base = base.append(pa.field(key, pa.string()))
     return base
-
-
-# The project's one Parquet writer setting (see README, "Writer settings").
-WRITER_OPTIONS = {"compression": "zstd", "compression_level": 3, "coerce_timestamps": "us", "allow_truncated_timestamps": False}
-
-
-# Documents carry long bodies: smaller row groups let language and doc_id filters skip most of a file.
-ROW_GROUP_ROWS = {"documents": 1_024}
-
-
-def write_parquet(table: pa.Table, path: Path, dataset: str | None = None) -> None:
-    pq.write_table(table, path, row_group_size=ROW_GROUP_ROWS.get(dataset, 131_072), **WRITER_OPTIONS)
 
 
 @contextlib.contextmanager
@@ -163,12 +161,15 @@ def publish_run(output: str, staging_dir: str, run_id: str, ingest_date: str,
     fs, root = fsspec.core.url_to_fs(output, **(options or {}))
     local = isinstance(fs, LocalFileSystem)
     with publish_lock(work_dir or output):
-        ledger = read_ledger(output, exclude_run=run_id, options=options)
         files = pa.concat_tables([pq.read_table(p) for p in [staging / "accounted.parquet", *(d / "files.parquet" for d in shard_dirs)] if p.exists()])
+        ledger = read_ledger(output, exclude_run=run_id, options=options,
+                             hashes=set(pc.unique(files["content_sha256"].drop_null()).to_pylist()))
         quarantine = pa.concat_tables([pq.read_table(d / "quarantine.parquet") for d in shard_dirs] or [schema.QUARANTINE.empty_table()])
         files, drop, extra_quarantine = settle(files, ledger, quarantined)
-        clusters = assign_clusters(Path(work_dir or output) / "_state" / "near_dup.parquet",
-                                   staged_signatures(shard_dirs, exclude=drop))
+        clusters: dict[str, str] = {}
+        for shard in shard_dirs:  # shard by shard: memory follows the shard size, not the run's
+            clusters.update(assign_clusters(Path(work_dir or output) / "_state" / "near_dup", f"{run_id}-{shard.name}",
+                                            staged_signatures(shard, exclude=drop)))
         tree = staging / "publish"
         if tree.exists():
             shutil.rmtree(tree)
@@ -207,38 +208,41 @@ def settle(files: pa.Table, ledger: Ledger, quarantined: dict[str, str]) -> tupl
     A file another run accounted for meanwhile is left out; a document whose content
     another run published becomes a duplicate; one refused by validation becomes quarantined.
     """
-    rows = []
+    settled: list[pa.Table] = []
     drop: dict[str, str] = {}
     to_quarantine: dict[str, str] = {}
-    for row in files.to_pylist():
-        if (row["source_uri"], row["content_sha256"]) in ledger.seen:
-            # Another run accounted for this very file meanwhile: one ledger row per file.
-            if row["status"] == schema.PUBLISHED:
-                drop[row["doc_id"]] = "accounted for by another run"
-            continue
-        rows.append(row)
-        if row["status"] != schema.PUBLISHED:
-            continue
-        known = ledger.by_hash.get(row["content_sha256"])
-        if known and known[0] == schema.PUBLISHED:
-            drop[row["doc_id"]] = "duplicate"
-            row.update(status=schema.DUPLICATE, reason=f"same content as {known[2]}, published by another run", doc_id=known[1])
-        elif row["doc_id"] in quarantined:
-            reason = f"validate: {quarantined[row['doc_id']]}"
-            row.update(status=schema.QUARANTINED, reason=reason)
-            drop[row["doc_id"]] = reason
-            to_quarantine[row["doc_id"]] = quarantined[row["doc_id"]]
-    return pa.Table.from_pylist(rows, schema=files.schema), drop, to_quarantine
+    for batch in files.to_batches(max_chunksize=10_000):  # row dicts for one batch at a time
+        rows = []
+        for row in batch.to_pylist():
+            if (row["source_uri"], row["content_sha256"]) in ledger.seen:
+                # Another run accounted for this very file meanwhile: one ledger row per file.
+                if row["status"] == schema.PUBLISHED:
+                    drop[row["doc_id"]] = "accounted for by another run"
+                continue
+            rows.append(row)
+            if row["status"] != schema.PUBLISHED:
+                continue
+            known = ledger.by_hash.get(row["content_sha256"])
+            if known and known[0] == schema.PUBLISHED:
+                drop[row["doc_id"]] = "duplicate"
+                row.update(status=schema.DUPLICATE, reason=f"same content as {known[2]}, published by another run", doc_id=known[1])
+            elif row["doc_id"] in quarantined:
+                reason = f"validate: {quarantined[row['doc_id']]}"
+                row.update(status=schema.QUARANTINED, reason=reason)
+                drop[row["doc_id"]] = reason
+                to_quarantine[row["doc_id"]] = quarantined[row["doc_id"]]
+        settled.append(pa.Table.from_pylist(rows, schema=files.schema))
+    return pa.concat_tables([files.schema.empty_table(), *settled]), drop, to_quarantine
 
 
-def staged_signatures(shard_dirs: list[Path], exclude: dict[str, str]) -> dict[str, bytes]:
-    """MinHash signatures of the documents this run publishes."""
+def staged_signatures(shard: Path, exclude: dict[str, str]) -> dict[str, bytes]:
+    """MinHash signatures of the documents this shard publishes."""
     signatures = {}
-    for shard in shard_dirs:
-        for path in sorted((shard / "signatures").glob("*.parquet")):
-            for row in pq.read_table(path).to_pylist():
-                if row["doc_id"] not in exclude:
-                    signatures[row["doc_id"]] = row["signature"]
+    for path in sorted((shard / "signatures").glob("*.parquet")):
+        table = pq.read_table(path)
+        for doc_id, sig in zip(table["doc_id"].to_pylist(), table["signature"].to_pylist()):
+            if doc_id not in exclude:
+                signatures[doc_id] = sig
     return signatures
 
 

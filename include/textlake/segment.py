@@ -21,8 +21,10 @@ is reported in ``dropped`` with its reason.
 """
 from __future__ import annotations
 
+import ctypes
 import datetime
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,6 +32,7 @@ import blingfire
 
 from textlake.clean import (
     LineInfo,
+    Template,
     analyse_line,
     boilerplate_reason,
     headline_case,
@@ -272,7 +275,7 @@ def _logical_lines(raw: list[str]) -> tuple[list[str], list[int]]:
     return lines, starts
 
 
-def _classify(infos: list[LineInfo], template: frozenset[str]) -> tuple[list[int], list[str | None], list[str]]:
+def _classify(infos: list[LineInfo], template: Template) -> tuple[list[int], list[str | None], list[str]]:
     """Per line: kind (prose / short / furniture / blank), furniture reason, repetition key."""
     n = len(infos)
     kinds = [_BLANK] * n
@@ -281,13 +284,14 @@ def _classify(infos: list[LineInfo], template: frozenset[str]) -> tuple[list[int
     prose = [bool(info.text) and is_prose(info) for info in infos]
     # When the source's template would take most of a page's prose, the page repeats an
     # article (syndicated, corrected, re-posted): its prose is the content, not the template.
+    in_template = [bool(k) and k in template for k in keys] if template else [False] * n
     prose_words = sum(info.n_words for info, p in zip(infos, prose) if p)
-    repeated_words = sum(info.n_words for info, p, k in zip(infos, prose, keys) if p and k in template)
+    repeated_words = sum(info.n_words for info, p, t in zip(infos, prose, in_template) if p and t)
     spare_prose = repeated_words > 0.8 * prose_words
     for i, info in enumerate(infos):
         if not info.text:
             continue
-        repeated = keys[i] in template and not (spare_prose and prose[i])
+        repeated = in_template[i] and not (spare_prose and prose[i])
         reason = "template_repeat" if repeated else boilerplate_reason(info)
         if reason:
             kinds[i], reasons[i] = _FURNITURE, reason
@@ -310,7 +314,7 @@ def _line_scores(infos: list[LineInfo], kinds: list[int]) -> list[float]:
     return score
 
 
-def segment_page(text: str, template: frozenset[str] = frozenset()) -> PageSegments:
+def segment_page(text: str, template: Template = Template()) -> PageSegments:
     """Segment one decoded, NFC-normalised page with "\\n" line endings.
 
     ``template`` holds the line keys (:func:`textlake.clean.line_key`) that the
@@ -409,7 +413,7 @@ def _split_run_together(text: str) -> list[str]:
 
 
 def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_start: int,
-                main_end: int, template: frozenset[str] = frozenset()) -> int | None:
+                main_end: int, template: Template = Template()) -> int | None:
     """The headline: a short, unpunctuated line above the text that the text is about.
 
     A headline's words come back in the article, which is what separates it from
@@ -468,7 +472,7 @@ def _find_title(infos: list[LineInfo], kinds: list[int], keys: list[str], main_s
     return best
 
 
-def _is_site_label(parts: list[str], template: frozenset[str]) -> bool:
+def _is_site_label(parts: list[str], template: Template) -> bool:
     """Parts of a separated line: one is a template line (the site's name), the rest a short label."""
     in_template = [line_key(part) in template for part in parts]
     return any(in_template) and all(t or part.count(" ") < 3 for part, t in zip(parts, in_template))
@@ -629,32 +633,74 @@ def _opens_comment(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
     return False
 
 
-def _offsets_are_bytes() -> bool:
-    """Whether this blingfire build reports UTF-8 byte offsets (older wrappers) or str indices (0.1.8+)."""
-    probe = "é. b."
-    _, spans = blingfire.text_to_sentences_and_offsets(probe)
-    return spans[-1][1] == len(probe.encode("utf-8"))
+_SENTENCES_WITH_OFFSETS = blingfire.blingfire.TextToSentencesWithOffsets
+_KEPT_BUFFER = 1 << 17  # capacity of the per-thread buffers; larger paragraphs get their own
+_NOT_CONTINUATION = bytes(b for b in range(256) if b & 0xC0 != 0x80)  # deleted to count continuation bytes
+_buffers = threading.local()
 
 
-_BLINGFIRE_BYTE_OFFSETS = _offsets_are_bytes()
+def _new_buffers(size: int) -> tuple[ctypes.Array, ctypes.Array, ctypes.Array]:
+    return ctypes.create_string_buffer(size), (ctypes.c_int32 * size)(), (ctypes.c_int32 * size)()
+
+
+def _sentence_byte_offsets(data: bytes) -> tuple[list[int], list[int]]:
+    """Sentence starts and inclusive ends in ``data`` as UTF-8 byte offsets, from blingfire's C API.
+
+    Zeroing fresh output buffers for every paragraph (as blingfire's Python
+    wrapper does) costs more than the segmentation itself, so they are kept and
+    reused, per thread because the call releases the GIL; a rare giant paragraph
+    gets buffers of its own rather than pinning them in the worker for good.
+    """
+    size = 2 * len(data)  # the capacity blingfire's wrapper passes: its output can outgrow the input
+    if size <= _KEPT_BUFFER:
+        buffers = getattr(_buffers, "kept", None)
+        if buffers is None:
+            buffers = _buffers.kept = _new_buffers(_KEPT_BUFFER)
+    else:
+        buffers = _new_buffers(size)
+    text, starts, ends = buffers
+    n = _SENTENCES_WITH_OFFSETS(data, len(data), text, starts, ends, size)
+    if n == -1 or n > size:
+        return [], []
+    count = text[:n].partition(b"\0")[0].count(b"\n") + 1  # the output has one sentence per line
+    return starts[:count], ends[:count]
+
+
+def _char_offsets(data: bytes, starts: list[int], ends: list[int]) -> list[tuple[int, int]]:
+    """Byte spans with inclusive ends over UTF-8 ``data`` as [start, end) string indices.
+
+    Characters are counted from one offset to the next (bytes less continuation
+    bytes), so a long paragraph is scanned once however many sentences it has.
+    """
+    indices = []
+    pos = chars = 0
+    for offset in (o for s, e in zip(starts, ends) for o in (s, e + 1)):
+        offset = min(offset, len(data))
+        if offset < pos:
+            pos = chars = 0
+        chars += offset - pos - len(data[pos:offset].translate(None, _NOT_CONTINUATION))
+        pos = offset
+        indices.append(chars)
+    return list(zip(indices[::2], indices[1::2]))
 
 
 def sentence_spans(paragraph: str) -> list[tuple[int, int]]:
     """Sentence [start, end) offsets in ``paragraph`` as Python string indices.
 
-    Older blingfire wrappers report UTF-8 byte offsets, which drift from string
-    indices as soon as a paragraph holds non-ASCII text (Arabic, curly quotes);
-    the build in use is probed once at import and byte offsets are mapped back.
+    blingfire reports UTF-8 byte offsets, which drift from string indices as
+    soon as a paragraph holds non-ASCII text (Arabic, curly quotes); its Python
+    wrapper maps them back with a Python loop over every byte, which cost more
+    than the segmentation, so the C API is called here and only non-ASCII
+    paragraphs are mapped, by counting UTF-8 continuation bytes in C.
     """
     if not paragraph.strip():
         return []
-    _, offsets = blingfire.text_to_sentences_and_offsets(paragraph)
-    if _BLINGFIRE_BYTE_OFFSETS and not paragraph.isascii():
-        char_at = []
-        for ci, ch in enumerate(paragraph):
-            char_at.extend([ci] * len(ch.encode("utf-8")))
-        char_at.append(len(paragraph))
-        offsets = [(char_at[bs], char_at[min(be, len(char_at) - 1)]) for bs, be in offsets]
+    data = paragraph.encode("utf-8")
+    starts, ends = _sentence_byte_offsets(data)
+    if paragraph.isascii():
+        offsets = [(s, e + 1) for s, e in zip(starts, ends)]
+    else:
+        offsets = _char_offsets(data, starts, ends)
     spans = []
     for s, e in offsets:
         while s < e and paragraph[s].isspace():

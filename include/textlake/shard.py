@@ -10,6 +10,8 @@ out by source, so publishing moves files instead of rewriting them.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import dataclasses
 import datetime as dt
 import functools
@@ -18,6 +20,7 @@ import logging
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import fsspec
@@ -25,13 +28,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from textlake import schema
-from textlake.clean import SourceProfile
+from textlake.clean import SourceProfile, Template
 from textlake.config import PipelineConfig
 from textlake.decode import RejectedInput, decode_bytes
-from textlake.discover import InputFile, LedgerEntry, iter_chunks
-from textlake.publish import write_parquet
 from textlake.dedup import signature
+from textlake.discover import InputFile, LedgerEntry, iter_chunks
 from textlake.enrich import Gazetteer, content_sha256, detect_language, doc_id_for, infer_source, source_slug
+from textlake.schema import write_parquet
 from textlake.segment import PageSegments, segment_page, sentence_spans
 
 SIGNATURES = pa.schema([("doc_id", pa.string()), ("signature", pa.binary())])
@@ -56,7 +59,7 @@ class RunContext:
 class ShardResult:
     shard_dir: str
     ledger: list[LedgerEntry]
-    profiles: dict[str, dict]  # source name -> SourceProfile.to_dict() learned in this shard
+    profiles: dict[str, SourceProfile]  # learned in this shard, per source name
     counts: dict[str, int]
 
     def as_dict(self) -> dict:
@@ -71,7 +74,7 @@ def read_bytes(f: InputFile, max_bytes: int, options: dict) -> bytes:
     return data
 
 
-def observe_chunk(files: list[InputFile], ctx: RunContext) -> dict[str, dict]:
+def observe_chunk(files: list[InputFile], ctx: RunContext) -> dict[str, SourceProfile]:
     """Pass one: line statistics per source for this chunk of files."""
     profiles: dict[str, SourceProfile] = {}
     limit = int(ctx.config.max_file_mb * 1e6)
@@ -82,7 +85,7 @@ def observe_chunk(files: list[InputFile], ctx: RunContext) -> dict[str, dict]:
             continue  # pass two records why
         source = infer_source(f.relative, text, ctx.config.source_from)
         profiles.setdefault(source, SourceProfile()).observe(text)
-    return {source: profile.to_dict() for source, profile in profiles.items()}
+    return profiles
 
 
 @dataclasses.dataclass
@@ -98,8 +101,10 @@ class _Tables:
 
     def write(self, shard_dir: Path, basename: str) -> dict[str, int]:
         rows: dict[str, int] = {}
-        for (dataset, slug), columns in self.columns.items():
+        while self.columns:  # each buffer is let go once written: Python and Arrow copies never pile up
+            (dataset, slug), columns = self.columns.popitem()
             table = pa.Table.from_pydict(columns, schema=schema.DATASETS[dataset])
+            del columns
             folder = shard_dir / dataset / f"source={slug}"
             folder.mkdir(parents=True, exist_ok=True)
             write_parquet(table, folder / basename, dataset)
@@ -159,7 +164,7 @@ def document_rows(segments: PageSegments, ids: dict, run_id: str,
     return document, seg_rows, comment_rows, mention_rows
 
 
-def segment_chunk(files: list[InputFile], templates: dict[str, frozenset[str]], ctx: RunContext,
+def segment_chunk(files: list[InputFile], templates: dict[str, Template], ctx: RunContext,
                   shard_dir: str, chunk_no: int) -> tuple[list[LedgerEntry], list[dict], dict[str, int]]:
     """Pass two: clean, segment and enrich each file; stage the rows; account for every file."""
     limit = int(ctx.config.max_file_mb * 1e6)
@@ -178,24 +183,25 @@ def segment_chunk(files: list[InputFile], templates: dict[str, frozenset[str]], 
             quarantine.append({"source_uri": f.uri, "content_sha256": f.content_sha256 or None, "doc_id": None,
                                "stage": "read", "reason": reason, "text": None})
             continue
-        digest = content_sha256(data)
+        digest, size = content_sha256(data), len(data)
         doc_id = doc_id_for(digest)
         try:
             decoded = decode_bytes(data, f.relative, limit)
+            del data  # only the text is needed from here on: a 25 MB page is not held twice
         except RejectedInput as exc:
-            ledger.append(LedgerEntry(f.uri, len(data), digest, schema.REJECTED, f"decode: {exc.reason}", None))
+            ledger.append(LedgerEntry(f.uri, size, digest, schema.REJECTED, f"decode: {exc.reason}", None))
             quarantine.append({"source_uri": f.uri, "content_sha256": digest, "doc_id": None,
                                "stage": "decode", "reason": exc.reason, "text": None})
             continue
         try:
             source = infer_source(f.relative, decoded.text, ctx.config.source_from)
-            segments = segment_page(decoded.text, templates.get(source, frozenset()))
+            segments = segment_page(decoded.text, templates.get(source, Template()))
             ids = {"doc_id": doc_id, "source_uri": f.uri, "content_sha256": digest, "source_name": source,
                    "encoding": decoded.encoding + ("+repaired" if decoded.repaired else ""), "ingested_at": ctx.ingested_at}
             document, seg_rows, comment_rows, mention_rows = document_rows(segments, ids, ctx.run_id, gazetteer)
         except Exception as exc:  # one page the segmenter cannot handle must not sink the shard
             reason = f"internal error while segmenting: {type(exc).__name__}: {exc}"
-            ledger.append(LedgerEntry(f.uri, len(data), digest, schema.QUARANTINED, f"segment: {reason}", doc_id))
+            ledger.append(LedgerEntry(f.uri, size, digest, schema.QUARANTINED, f"segment: {reason}", doc_id))
             quarantine.append({"source_uri": f.uri, "content_sha256": digest, "doc_id": doc_id,
                                "stage": "segment", "reason": reason, "text": decoded.text})
             continue
@@ -204,7 +210,7 @@ def segment_chunk(files: list[InputFile], templates: dict[str, frozenset[str]], 
                          for d in segments.dropped)
         if document["n_chars"] < ctx.config.min_body_chars:
             reason = f"no main text: {document['n_chars']} characters left after cleaning (min_body_chars={ctx.config.min_body_chars})"
-            ledger.append(LedgerEntry(f.uri, len(data), digest, schema.QUARANTINED, f"clean: {reason}", doc_id))
+            ledger.append(LedgerEntry(f.uri, size, digest, schema.QUARANTINED, f"clean: {reason}", doc_id))
             quarantine.append({"source_uri": f.uri, "content_sha256": digest, "doc_id": doc_id,
                                "stage": "clean", "reason": reason, "text": decoded.text})
             continue
@@ -217,7 +223,7 @@ def segment_chunk(files: list[InputFile], templates: dict[str, frozenset[str]], 
         for row in mention_rows:
             tables.add("mentions", slug, row)
         signatures.append({"doc_id": doc_id, "signature": signature(document["body"])})
-        ledger.append(LedgerEntry(f.uri, len(data), digest, schema.PUBLISHED, None, doc_id))
+        ledger.append(LedgerEntry(f.uri, size, digest, schema.PUBLISHED, None, doc_id))
     rows = tables.write(Path(shard_dir), f"part-{ctx.run_id}-{Path(shard_dir).name}-c{chunk_no:05d}.parquet")
     if signatures:  # for near-duplicate clustering at publish time; never published themselves
         (Path(shard_dir) / "signatures").mkdir(exist_ok=True)
@@ -227,6 +233,7 @@ def segment_chunk(files: list[InputFile], templates: dict[str, frozenset[str]], 
         trace_dir.mkdir(parents=True, exist_ok=True)
         with open(trace_dir / f"dropped-{Path(shard_dir).name}-c{chunk_no:05d}.jsonl", "w", encoding="utf-8") as out:
             out.writelines(json.dumps(t, ensure_ascii=False) + "\n" for t in trace)
+    give_back_memory()
     return ledger, quarantine, rows
 
 
@@ -243,10 +250,11 @@ def process_shard(files: list[InputFile], shard_dir: str, ctx: RunContext, known
     ledger: list[LedgerEntry] = []
     quarantine: list[dict] = []
     counts = {"files": len(files), "bytes": sum(f.size for f in files)}
-    with _executor(workers) as pool:
+    pool = _executor(workers)
+    try:
         for chunk_profiles in pool.map(observe_chunk, chunks, [ctx] * len(chunks)):
-            for source, data in chunk_profiles.items():
-                learned.setdefault(source, SourceProfile()).merge(SourceProfile.from_dict(data))
+            for source, profile in chunk_profiles.items():
+                learned.setdefault(source, SourceProfile()).merge(profile)
         templates = {}
         for source, profile in learned.items():
             combined = SourceProfile()
@@ -262,10 +270,14 @@ def process_shard(files: list[InputFile], shard_dir: str, ctx: RunContext, known
                 counts[dataset] = counts.get(dataset, 0) + n
             if progress:
                 progress(len(chunk))
-    merge_chunk_files(out, ctx.run_id)
+        leaves = [leaf for dataset in SORT_KEYS for leaf in sorted((out / dataset).glob("source=*"))]
+        list(pool.map(merge_chunk_files, leaves, [SORT_KEYS[leaf.parent.name] for leaf in leaves],
+                      [f"part-{ctx.run_id}-{out.name}"] * len(leaves)))
+    except BrokenProcessPool:
+        _POOLS.clear()  # a worker died (killed, out of memory): the retry starts a fresh pool
+        raise
     write_accounts(out, ledger, quarantine, ctx)
-    return ShardResult(shard_dir=str(out), ledger=ledger,
-                       profiles={s: p.to_dict() for s, p in learned.items()}, counts=counts)
+    return ShardResult(shard_dir=str(out), ledger=ledger, profiles=learned, counts=counts)
 
 
 # Within a file, rows sorted so that the filters analysts use most skip row groups.
@@ -275,33 +287,48 @@ SORT_KEYS = {
     "comments": [("doc_id", "ascending"), ("comment_seq", "ascending")],
     "mentions": [("doc_id", "ascending"), ("char_start", "ascending")],
 }
-MERGE_ROWS = {"documents": 20_000}  # others: 1,000,000 rows per file; bounds the memory of a merge
+MERGE_BYTES = 8 << 20  # uncompressed bytes per merged file; bounds the memory of a merge
 
 
-def merge_chunk_files(shard_dir: Path, run_id: str) -> None:
-    """One sorted file per dataset and source per shard, instead of one per chunk.
+def merge_chunk_files(leaf: Path, sort_keys: list[tuple[str, str]], basename: str) -> None:
+    """One sorted file per dataset and source per shard (in groups), instead of one per chunk.
 
     Chunks keep workers' memory small; readers want few files. Consecutive chunk files
-    are merged in groups of at most MERGE_ROWS rows, so a merge never holds more.
+    are merged in groups of at most MERGE_BYTES of uncompressed data, so a merge never
+    holds more than that (twice, while sorting), however large the shard. Runs in the
+    pool: leaves merge in parallel, and the memory is the workers', not the task's.
     """
-    for dataset, keys in SORT_KEYS.items():
-        for leaf in sorted((shard_dir / dataset).glob("source=*")):
-            chunks = sorted(leaf.glob("*-c*.parquet"))
-            limit = MERGE_ROWS.get(dataset, 1_000_000)
-            groups: list[list[Path]] = [[]]
-            rows = 0
-            for chunk in chunks:
-                n = pq.ParquetFile(chunk).metadata.num_rows
-                if groups[-1] and rows + n > limit:
-                    groups.append([])
-                    rows = 0
-                groups[-1].append(chunk)
-                rows += n
-            for n, group in enumerate(g for g in groups if g):
-                table = pa.concat_tables([pq.read_table(p) for p in group]).sort_by(keys)
-                write_parquet(table, leaf / f"part-{run_id}-{shard_dir.name}-{n:05d}.parquet", dataset)
-                for path in group:
-                    path.unlink()
+    groups: list[list[Path]] = [[]]
+    size = 0
+    for chunk in sorted(leaf.glob("*-c*.parquet")):
+        meta = pq.ParquetFile(chunk).metadata
+        n = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if groups[-1] and size + n > MERGE_BYTES:
+            groups.append([])
+            size = 0
+        groups[-1].append(chunk)
+        size += n
+    dataset = leaf.parent.name
+    for n, group in enumerate(g for g in groups if g):
+        table = pa.concat_tables([pq.read_table(p) for p in group]).sort_by(sort_keys)
+        write_parquet(table, leaf / f"{basename}-{n:05d}.parquet", dataset)
+        del table  # before the next group is read
+        for path in group:
+            path.unlink()
+    give_back_memory()
+
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c"))
+
+
+def give_back_memory() -> None:
+    """Return freed heap to the system after each work unit.
+
+    Pool workers and the CLI live for the whole run; without this, Arrow's allocator and
+    glibc keep the high-water mark of the largest chunk, merge or plan for good.
+    """
+    pa.default_memory_pool().release_unused()
+    _LIBC.malloc_trim(0)
 
 
 def _segment_job(job: tuple) -> tuple[list[LedgerEntry], list[dict], dict[str, int]]:
@@ -323,11 +350,16 @@ class _InlineExecutor:
     def map(self, fn, *iterables):
         return map(fn, *iterables)
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        return False
+# One pool per process and size, kept across shards: its workers import pyarrow, ftfy,
+# CLD2 and blingfire once per CLI run instead of once per shard.
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def close_pools() -> None:
+    """Stop the kept pools' workers, so the steps after the shards do not carry their memory."""
+    while _POOLS:
+        _POOLS.popitem()[1].shutdown()
 
 
 def _executor(workers: int):
@@ -341,6 +373,11 @@ def _executor(workers: int):
         workers = 1
     if workers <= 1:
         return _InlineExecutor()
-    # forkserver: tasks may run inside a threaded Airflow worker, where fork is unsafe.
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    if workers not in _POOLS:
+        # forkserver: tasks may run inside a threaded Airflow worker, where fork is unsafe. The
+        # server imports this module once; its workers are forked from it and share those pages.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["__main__", __name__])
+        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return _POOLS[workers]
 

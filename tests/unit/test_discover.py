@@ -45,7 +45,7 @@ def test_plan_settles_known_content_and_duplicates(tmp_path):
     sha = {t: hashlib.sha256(t.encode()).hexdigest() for t in ("known", "seen")}
     known = {sha["known"]: (PUBLISHED, "doc-known", "/old/known.txt"), sha["seen"]: (PUBLISHED, "doc-seen", str(tmp_path / "d.txt"))}
     seen = {(str(tmp_path / "d.txt"), sha["seen"])}
-    plan = plan_run(files, known, seen, shard_target_bytes=10**6, max_shards=4, max_file_bytes=10**6)
+    plan = plan_run(files, lambda hashes: (known, seen), shard_target_bytes=10**6, max_shards=4, max_file_bytes=10**6)
     assert [f.relative for shard in plan.shards for f in shard] == ["a.txt", "e.txt"]
     by_uri = {e.source_uri.rsplit("/", 1)[-1]: e for e in plan.accounted}
     assert by_uri["b.txt"].status == DUPLICATE and "a.txt in this run" in by_uri["b.txt"].reason
@@ -57,7 +57,7 @@ def test_plan_settles_known_content_and_duplicates(tmp_path):
 def test_oversized_files_are_rejected_not_read(tmp_path):
     (tmp_path / "big.txt").write_text("x" * 2000)
     files, _ = list_inputs(str(tmp_path), PATTERNS)
-    plan = plan_run(files, {}, set(), 10**6, 4, max_file_bytes=1000)
+    plan = plan_run(files, lambda hashes: ({}, set()), 10**6, 4, max_file_bytes=1000)
     assert plan.shards == [] and plan.accounted[0].status == REJECTED and "exceeds max_file_mb" in plan.accounted[0].reason
 
 
@@ -66,3 +66,24 @@ def test_shards_balance_bytes_and_respect_the_cap():
     shards = cut_shards(files, target_bytes=100, max_shards=4)
     assert len(shards) == 4 and sum(len(s) for s in shards) == 100
     assert len(cut_shards(files, target_bytes=100, max_shards=50)) == 10
+
+
+def test_parallel_hashing_keeps_listing_order_and_records_unreadable_files(tmp_path):
+    for n in range(60):
+        # every tenth file repeats an earlier one's content, and one spans several read blocks
+        text = f"page {n - n % 10}" if n % 10 == 9 else ("x" * (3 << 20) if n == 31 else f"page {n}")
+        (tmp_path / f"f{n:02d}.txt").write_text(text)
+    files, _ = list_inputs(str(tmp_path), PATTERNS)
+    for gone in ("f07.txt", "f42.txt"):  # vanished between listing and hashing
+        (tmp_path / gone).unlink()
+    plan = plan_run(files, lambda hashes: ({}, set()), shard_target_bytes=10**9, max_shards=1, max_file_bytes=10**9, threads=8)
+    fresh = [f for shard in plan.shards for f in shard]
+    expected = [f for f in files if f.relative not in ("f07.txt", "f42.txt") and not f.relative.endswith("9.txt")]
+    assert [f.relative for f in fresh] == [f.relative for f in expected]
+    assert all(f.content_sha256 == hashlib.sha256((tmp_path / f.relative).read_bytes()).hexdigest() for f in fresh)
+    rejected = [e for e in plan.accounted if e.status == REJECTED]
+    assert [e.source_uri.rsplit("/", 1)[-1] for e in rejected] == ["f07.txt", "f42.txt"]
+    assert all(e.reason.startswith("unreadable: FileNotFoundError: ") and e.content_sha256 is None for e in rejected)
+    duplicates = [e for e in plan.accounted if e.status == DUPLICATE]
+    assert [(e.source_uri.rsplit("/", 1)[-1], e.reason.rsplit("/", 1)[-1]) for e in duplicates] == [
+        (f"f{n}9.txt", f"f{n}0.txt in this run") for n in range(6)]

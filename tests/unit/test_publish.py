@@ -6,7 +6,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from textlake import schema
-from textlake.publish import Ledger, exchange, publish_run, read_ledger, settle, swap_in_day, write_parquet
+from textlake.publish import Ledger, exchange, publish_run, read_ledger, settle, swap_in_day
+from textlake.schema import write_parquet
 
 NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
 DAY = "2026-11-21"
@@ -120,6 +121,16 @@ def test_read_ledger_skips_the_run_itself(tmp_path):
     publish_run(str(tmp_path / "out"), str(tmp_path / "stage"), "run1", DAY, {})
     assert read_ledger(str(tmp_path / "out"), exclude_run="run1").by_hash == {}
     assert read_ledger(str(tmp_path / "out")).by_hash == {"aaaa": ("published", "a", "/in/a.txt")}
+
+
+def test_read_ledger_materialises_only_the_hashes_asked_for(tmp_path):
+    stage_run(tmp_path / "stage", "run1", ["a", "b"])
+    publish_run(str(tmp_path / "out"), str(tmp_path / "stage"), "run1", DAY, {})
+    ledger = read_ledger(str(tmp_path / "out"), hashes={"bbbb", "never-seen"})
+    assert ledger.by_hash == {"bbbb": ("published", "b", "/in/b.txt")}
+    assert ledger.seen == {("/in/b.txt", "bbbb")}
+    assert ledger.runs == {"run1"}  # the runs are always all known: publishing a run twice must be seen
+    assert read_ledger(str(tmp_path / "out"), hashes=set()).by_hash == {}
 
 
 def test_written_files_use_the_contract_types(tmp_path):

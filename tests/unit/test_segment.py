@@ -162,6 +162,35 @@ def test_sentence_spans_are_string_offsets_even_for_non_ascii():
     assert sentence_spans("  ") == []
 
 
+def test_sentence_spans_over_mixed_scripts_and_emoji():
+    text = ("He said “It’s over.” قال المتحدث إن القرار نهائي! 北京时间今天上午，会议正式开幕。 "
+            "Great news 🎉 for the 👨\u200d👩\u200d👧 family.  ")
+    spans = sentence_spans(text)
+    assert spans == [(0, 20), (21, 49), (50, 66), (67, 101)]
+    assert text[67:101] == "Great news 🎉 for the 👨\u200d👩\u200d👧 family."
+
+
+@pytest.mark.parametrize("text", [
+    "Café crème. Naïve résumé! e\u0301 combining? Done.",
+    "\u200bZero width start. Middle\u200b. End\u200b",
+    "\u3000全角スペース。\u3000次の文。\u3000",
+    "Control \x01 char. And \x00 nul. Ok.",
+    "Plain ASCII. Mr. Smith arrived at 5 p.m. on Jan. 3. Fine.",
+    "Sentence number é. " * 5000,  # beyond the reused buffers
+    "x " * 40000 + "End. Last one é.",
+])
+def test_sentence_spans_match_blingfires_own_offsets(text):
+    blingfire = pytest.importorskip("blingfire")
+    _, offsets = blingfire.text_to_sentences_and_offsets(text)
+    expected = []
+    for s, e in offsets:
+        piece = text[s:e]
+        s, e = s + len(piece) - len(piece.lstrip()), e - len(piece) + len(piece.rstrip())
+        if e > s:
+            expected.append((s, e))
+    assert sentence_spans(text) == expected
+
+
 # --------------------------------------------------------------------------- seed pages
 
 BANNED = ("Support SouthFront", "0 $", "2,500 $", "JUNE 2021", "Notify of", "Newest Most Voted",

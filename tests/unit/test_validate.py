@@ -4,8 +4,9 @@ import pyarrow as pa
 import pytest
 
 from textlake import schema
-from textlake.publish import write_parquet
-from textlake.validate import ValidationFailed, raise_on_batch_failure, validate_staged
+from textlake.schema import write_parquet
+from textlake import validate
+from textlake.validate import ValidationFailed, raise_on_batch_failure, staged_frames, validate_staged
 
 NOW = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
 
@@ -57,3 +58,18 @@ def test_batch_failures_stop_the_publish_and_point_to_the_docs(tmp_path):
     assert any("expect_column_pair_values_a_to_be_greater_than_b on char_end" in f for f in result.batch_failures)
     with pytest.raises(ValidationFailed, match="nothing was published.*Data Docs: file://"):
         raise_on_batch_failure(result)
+
+
+def test_large_runs_are_validated_in_bounded_batches(tmp_path, monkeypatch):
+    docs = [doc(f"d{n}") for n in range(5)] + [doc("long-title", title="x" * 401), doc("d0")]
+    staging = stage(tmp_path, docs, [segment(d["doc_id"]) for d in docs])
+    assert [len(f) for f in staged_frames(staging, "segments", 3)] == [7]  # whole record batches, never split
+    monkeypatch.setattr(validate, "BATCH_ROWS", 2)
+    monkeypatch.setattr(validate, "SCAN_ROWS", 1)
+    assert [len(f) for f in staged_frames(staging, "segments", 2)] == [2, 2, 2, 1]
+    result = validate_staged(staging, str(tmp_path / "out"))
+    assert result.checked_rows["documents"] == 7 and result.checked_rows["segments"] == 7
+    assert result.quarantined == {"long-title": "documents: expect_column_values_to_be_between on title_chars"}
+    # The two "d0" rows fall in different batches: the run-wide check still sees them.
+    assert "documents: doc_id unique across batches (unexpected 1)" in result.batch_failures
+
