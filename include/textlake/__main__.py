@@ -1,5 +1,3 @@
-import sys
+from textlake.cli import run
 
-from textlake.cli import main
-
-sys.exit(main())
+run()

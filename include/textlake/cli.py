@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -89,5 +91,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run() -> None:
+    """The `textlake` command: `main`, then an exit that skips the interpreter's teardown.
+
+    Arrow's I/O threads can still be releasing Python-backed files (fsspec, S3) when the
+    interpreter finalises, and then abort the process after its work is done and printed
+    ("terminate called without an active exception", apache/arrow#34314, #39162): about one
+    `textlake summary` on S3 in 30. Everything the command writes is closed by then and its
+    process pools are shut down, so only the output streams need flushing.
+    """
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
