@@ -70,9 +70,6 @@ class Template:
     def __contains__(self, key: str) -> bool:
         return bool(self.hashes) and key_hash(key) in self.hashes
 
-    def __bool__(self) -> bool:
-        return bool(self.hashes)
-
     def __len__(self) -> int:
         return len(self.hashes)
 

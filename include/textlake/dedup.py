@@ -20,6 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from textlake.schema import replace_parquet
+
 NUM_PERM = 64
 SCHEME = "affine32"  # 32-bit shingle hashes (crc32); stored signatures depend on it
 THRESHOLD = 0.8  # estimated Jaccard similarity of 5-gram sets above which two documents are one story
@@ -101,9 +103,7 @@ def assign_clusters(state_dir: Path, run_id: str, new: dict[str, bytes]) -> dict
             earlier[key] = min(earlier.get(key, cluster), cluster)
     rows = [{"doc_id": d, "cluster": assigned[d], "signature": new[d], **dict(zip(BAND_COLUMNS, bands[d]))} for d in sorted(new)]
     state_dir.mkdir(parents=True, exist_ok=True)
-    tmp = state_dir / f".{run_id}.parquet.tmp"
-    pq.write_table(pa.Table.from_pylist(rows, schema=STATE_SCHEMA), tmp, compression="zstd")
-    tmp.replace(state_dir / f"{run_id}.parquet")
+    replace_parquet(pa.Table.from_pylist(rows, schema=STATE_SCHEMA), state_dir / f"{run_id}.parquet")
     return assigned
 
 

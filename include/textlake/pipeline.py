@@ -27,7 +27,7 @@ from textlake.config import PipelineConfig
 from textlake.discover import InputFile, list_inputs, plan_run
 from textlake.enrich import source_slug
 from textlake.publish import open_dataset, publish_lock, publish_run, read_ledger
-from textlake.schema import write_parquet
+from textlake.schema import replace_parquet, write_parquet
 from textlake.shard import RunContext, close_pools, give_back_memory, process_shard
 from textlake.validate import ValidationReport, raise_on_batch_failure, validate_staged
 
@@ -67,6 +67,7 @@ def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
         return {"run_id": token, "ingested_at": ingested_at.isoformat(), "manifests": [],
                 "counts": {"already_published": True, "to_process": 0, "shards": 0}}
     files, links = list_inputs(config.input, config.patterns, exclude=config.output, options=config.storage_options)
+
     def lookup(hashes: set[str]):
         ledger = read_ledger(config.output, exclude_run=token, options=config.storage_options, hashes=hashes)
         return ledger.by_hash, ledger.seen
@@ -109,10 +110,7 @@ def write_profiles(folder: Path, profiles: dict[str, SourceProfile]) -> None:
         keys, counts = profile.counts()
         table = pa.table({"key": keys, "docs": counts}).replace_schema_metadata(
             {"source": source, "n_docs": str(profile.n_docs)})
-        target = folder / f"{source_slug(source)}.parquet"
-        tmp = target.with_suffix(".tmp")
-        pq.write_table(table, tmp, compression="zstd")
-        tmp.replace(target)
+        replace_parquet(table, folder / f"{source_slug(source)}.parquet")
 
 
 def read_profiles(folder: Path) -> dict[str, SourceProfile]:

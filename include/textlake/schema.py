@@ -143,3 +143,10 @@ ROW_GROUP_ROWS = {"documents": 1_024}
 
 def write_parquet(table: pa.Table, path: Path, dataset: str | None = None) -> None:
     pq.write_table(table, path, row_group_size=ROW_GROUP_ROWS.get(dataset, 131_072), **WRITER_OPTIONS)
+
+
+def replace_parquet(table: pa.Table, path: Path) -> None:
+    """Write beside `path`, then rename over it: a reader, or a crash, sees the old file or the new one."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    write_parquet(table, tmp)
+    tmp.replace(path)

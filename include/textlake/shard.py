@@ -58,12 +58,12 @@ class RunContext:
 @dataclasses.dataclass
 class ShardResult:
     shard_dir: str
-    ledger: list[LedgerEntry]
+    n_ledger: int
     profiles: dict[str, SourceProfile]  # learned in this shard, per source name
     counts: dict[str, int]
 
     def as_dict(self) -> dict:
-        return {"shard_dir": self.shard_dir, "counts": self.counts, "n_ledger": len(self.ledger)}
+        return {"shard_dir": self.shard_dir, "counts": self.counts, "n_ledger": self.n_ledger}
 
 
 def read_bytes(f: InputFile, max_bytes: int, options: dict) -> bytes:
@@ -277,7 +277,7 @@ def process_shard(files: list[InputFile], shard_dir: str, ctx: RunContext, known
         _POOLS.clear()  # a worker died (killed, out of memory): the retry starts a fresh pool
         raise
     write_accounts(out, ledger, quarantine, ctx)
-    return ShardResult(shard_dir=str(out), ledger=ledger, profiles=learned, counts=counts)
+    return ShardResult(shard_dir=str(out), n_ledger=len(ledger), profiles=learned, counts=counts)
 
 
 # Within a file, rows sorted so that the filters analysts use most skip row groups.

@@ -60,13 +60,17 @@ class ValidationReport:
         return dataclasses.asdict(self)
 
 
+def staged_files(staging_dir: str, dataset: str) -> list[Path]:
+    return sorted(Path(staging_dir, "shards").glob(f"*/{dataset}/source=*/*.parquet"))
+
+
 def staged_frames(staging_dir: str, dataset: str, max_rows: int) -> Iterator:
     """Pandas projections of one staged dataset across all shards, at most `max_rows` rows each.
 
     Long texts are read one record batch at a time and kept only as their lengths, so
     the memory of validation depends on `max_rows`, not on the size of the run.
     """
-    files = sorted(Path(staging_dir, "shards").glob(f"*/{dataset}/source=*/*.parquet"))
+    files = staged_files(staging_dir, dataset)
     if not files:
         return
     columns, long_text = _PROJECTIONS[dataset]
@@ -99,7 +103,7 @@ def _project(table: pa.Table, dataset: str, columns: list[str], long_text: str) 
 
 def duplicated_ids(staging_dir: str) -> int:
     """Documents whose doc_id another staged batch holds too: GX sees one batch at a time."""
-    files = [str(f) for f in sorted(Path(staging_dir, "shards").glob("*/documents/source=*/*.parquet"))]
+    files = [str(f) for f in staged_files(staging_dir, "documents")]
     ids = ds.dataset(files, format="parquet").to_table(columns=["doc_id"])["doc_id"]
     return len(ids) - pc.count_distinct(ids).as_py()
 
