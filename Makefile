@@ -21,11 +21,18 @@ export PATH := $(BIN):$(PATH)
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+# The Data Docs pages' scripts and styles, from npm (plugins/textlake_ui.py serves them offline).
+DATA_DOCS_ASSETS := $(VENV)/share/textlake/data-docs
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml plugins/data_docs_assets/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --quiet -r requirements-dev.txt
 	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --quiet --no-deps -e .
+	@command -v npm > /dev/null || { echo "npm (Node.js) is needed to install the Data Docs assets"; exit 1; }
+	mkdir -p $(DATA_DOCS_ASSETS)
+	cp plugins/data_docs_assets/package.json plugins/data_docs_assets/package-lock.json $(DATA_DOCS_ASSETS)/
+	npm ci --prefix $(DATA_DOCS_ASSETS) --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Set up, then run the main DAG end to end on the demo corpus (output in ./data/textlake).
@@ -38,9 +45,10 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
-# The Airflow UI on http://localhost:8080 with the same set-up (trigger form included).
+# The Airflow UI on http://localhost:8080 with the same set-up (trigger form included). Task logs at
+# INFO, so each task's summary (files, documents kept and dropped, expectations, rows) shows in the UI.
 ui: setup
-	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True $(BIN)/airflow standalone
+	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True AIRFLOW__LOGGING__LOGGING_LEVEL=INFO $(BIN)/airflow standalone
 
 # Throughput, memory and per-stage costs on a synthetic corpus (bench/README.md), e.g.
 # make bench BENCH_ARGS="--size-mb 100 --datatrove --json /tmp/perf.json"

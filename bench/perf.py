@@ -424,7 +424,7 @@ def core_stages(corpus: Path, sample: list[Path], work: Path) -> dict:
 
         fixed["validate: GX import"] = round(time.perf_counter() - t, 3)
     c0 = time.process_time()
-    report = validate_staged(str(stage_dir), str(work / "stages"))
+    report = validate_staged(str(stage_dir), str(work / "stages"), "bench")
     stages_cpu["validate"] = time.process_time() - c0
 
     order = ["read (learn pass)", "decode (learn pass)", "source", "learn", "read", "decode", "hash", "clean+segment",
@@ -605,7 +605,7 @@ def _validate_loop(stage: Path, output: Path) -> None:
     """The validate step alone on a staged run (what the pipeline's validate task runs)."""
     from textlake.validate import validate_staged
 
-    validate_staged(str(stage), str(output))
+    validate_staged(str(stage), str(output), "bench")
 
 
 def find_py_spy(explicit: str | None) -> str | None:

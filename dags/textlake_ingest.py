@@ -1,7 +1,7 @@
 """
 ### textlake_ingest: raw web-page text files → clean, segmented, validated Parquet
 
-Picks up new raw `.txt` / `.txt.gz` files under **input**, and publishes five
+Picks up new raw `.txt` / `.txt.gz` files under **input**, and publishes six
 Hive-partitioned Parquet datasets under **output** (`<output>/<dataset>/ingest_date=…/`):
 
 | dataset | one row per |
@@ -21,6 +21,10 @@ stop the run) → `publish` swaps the new files in atomically and emits one Asse
 per dataset with its row counts.
 
 Rerunning is safe: nothing already in the ledger is processed or published twice.
+A run that finds nothing new skips `validate` and `publish`: no Asset event, no report run.
+Every task logs a summary of what it did (files, documents kept and dropped by reason,
+expectations, rows per dataset). A refused configuration (say, an input outside the
+allowed roots) fails the task at once with one line naming the setting that fixes it.
 Every parameter of the trigger form is documented below it; the defaults live in
 `include/config/textlake.yaml`. See the README for the data dictionary.
 """
@@ -30,10 +34,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import Asset, BaseHook, Param, dag, get_current_context, task
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk import Asset, Param, dag, get_current_context, task
+from textlake_airflow import outcome, run_config, skip, task_defaults
 
-from textlake.config import ConfigError, PipelineConfig, asset_uri, task_defaults
+from textlake.config import PipelineConfig, asset_uri
 
 DEFAULTS = PipelineConfig.from_overrides(check=False)  # checked per run: a bad setting fails a run, not the parse
 DATASETS = ("documents", "segments", "comments", "mentions", "files", "quarantine")
@@ -61,17 +65,9 @@ PARAMS = {
 }
 
 
-def run_config() -> PipelineConfig:
-    """The run's configuration; a bad one fails the task at once, since retrying cannot mend it."""
+def config() -> PipelineConfig:
     context = get_current_context()
-    unknown = sorted(set((context["dag_run"].conf or {})) - set(PARAMS))
-    if unknown:
-        raise AirflowFailException(f"unknown parameter(s) {unknown}; the form accepts {sorted(PARAMS)}")
-    try:
-        config = PipelineConfig.from_overrides({key: context["params"][key] for key in PARAMS})
-    except ConfigError as exc:
-        raise AirflowFailException(f"invalid configuration: {exc}") from None
-    return config.with_storage_credentials(BaseHook.get_connection)  # credentials never live in the repo
+    return run_config({key: context["params"][key] for key in PARAMS}, known=set(PARAMS))
 
 
 @dag(
@@ -93,9 +89,8 @@ def textlake_ingest():
 
         context = get_current_context()
         run_after = context["dag_run"].run_after  # never logical_date: it is None for UI runs
-        run = pipeline.plan(run_config(), context["run_id"], run_after.astimezone(dt.timezone.utc))
-        print(f"planned {run['counts']}")
-        return run["manifests"]
+        with outcome():
+            return pipeline.plan(config(), context["run_id"], run_after.astimezone(dt.timezone.utc))["manifests"]
 
     @task(map_index_template="{{ shard_label }}", pool=DEFAULTS.shard_pool,
           max_active_tis_per_dagrun=DEFAULTS.max_parallel_shards)
@@ -106,14 +101,16 @@ def textlake_ingest():
         from textlake import pipeline
 
         get_current_context()["shard_label"] = Path(manifest).stem
-        return pipeline.run_shard(run_config(), manifest)
+        with outcome():
+            return pipeline.run_shard(config(), manifest)
 
     @task(trigger_rule="none_failed")
     def validate(shards: list) -> dict:
         """Great Expectations on the staged run; batch-level failures fail this task."""
         from textlake import pipeline
 
-        return pipeline.validate(run_config(), get_current_context()["run_id"])
+        with outcome():
+            return pipeline.validate(config(), get_current_context()["run_id"])
 
     @task(outlets=list(ASSETS.values()), trigger_rule="none_failed")
     def publish(report: dict) -> dict:
@@ -121,11 +118,14 @@ def textlake_ingest():
         from textlake import pipeline
 
         context = get_current_context()
-        config = run_config()
-        counts = pipeline.publish(config, context["run_id"])
+        with outcome():
+            settings = config()
+            if pipeline.finished_counts(settings, context["run_id"]) is not None:
+                skip("the run is published already; its Asset events were emitted then")
+            counts = pipeline.publish(settings, context["run_id"])
         for name, asset in ASSETS.items():
             context["outlet_events"][asset].extra = {
-                "run_id": pipeline.run_token(context["run_id"]), "location": f"{config.output}/{name}", **counts[name]}
+                "run_id": pipeline.run_token(context["run_id"]), "location": f"{settings.output}/{name}", **counts[name]}
         return counts
 
     manifests = plan()

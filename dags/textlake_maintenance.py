@@ -14,9 +14,9 @@ import datetime as dt
 
 import pendulum
 from airflow.sdk import Param, dag, task
-from airflow.sdk.exceptions import AirflowSkipException
+from textlake_airflow import outcome, skip, task_defaults
 
-from textlake.config import PipelineConfig, task_defaults
+from textlake.config import PipelineConfig
 
 DEFAULTS = PipelineConfig.from_overrides(check=False)
 
@@ -43,11 +43,12 @@ def textlake_maintenance():
         """Merge crowded partitions into few files, atomically."""
         from textlake.compact import RunInFlight, compact
 
-        config = PipelineConfig.from_overrides({"output": params["output"]})
+        with outcome():
+            config = PipelineConfig.from_overrides({"output": params["output"]})
         try:
             return compact(config.output, min_files=params["min_files"])
         except RunInFlight as exc:
-            raise AirflowSkipException(str(exc)) from None
+            skip(str(exc))
 
     compact_partitions()
 

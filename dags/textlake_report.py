@@ -30,13 +30,15 @@ The report is also linked from the DAG pages ("Corpus report", "Data quality") b
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pendulum
-from airflow.sdk import Asset, BaseHook, Param, dag, get_current_context, task
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk import Asset, Param, dag, get_current_context, task
+from textlake_airflow import outcome, run_config, task_defaults
 
-from textlake.config import ConfigError, PipelineConfig, asset_uri, task_defaults
+from textlake.config import PipelineConfig, asset_uri
 
+log = logging.getLogger("textlake")
 DEFAULTS = PipelineConfig.from_overrides(check=False)  # checked per run, never at parse time
 # The same Asset the ingest DAG's publish task emits (same name and URI, so one Asset).
 DOCUMENTS = Asset(name="textlake_documents", uri=asset_uri(f"{DEFAULTS.output}/documents"), group="textlake")
@@ -68,17 +70,14 @@ def textlake_report():
         context = get_current_context()
         events = [(event.asset.uri, event.extra) for batch in context["triggering_asset_events"].values() for event in batch]
         outputs = report.outputs_from_events(events) or [context["params"]["output"]]
-        print(f"{len(events)} triggering event(s); reporting on {outputs}")
+        log.info("%d triggering event(s); reporting on %s", len(events), outputs)
         results = []
         for output in outputs:
-            try:
-                config = PipelineConfig.from_overrides({"output": output})  # the allowed roots apply here too
-            except ConfigError as exc:
-                raise AirflowFailException(f"invalid output {output!r}: {exc}") from None
-            config = config.with_storage_credentials(BaseHook.get_connection)
+            with outcome():
+                config = run_config({"output": output})  # the allowed roots apply here too
             result = report.build_report(config.output, report_dir=f"{config.work_dir}/_reports/{run_token(context['run_id'])}",
                                          options=config.storage_options)
-            print(f"report: {result['index']} {result['headline']}")
+            log.info("report: %s %s", result["index"], result["headline"])
             results.append({k: result[k] for k in ("index", "latest", "headline", "run_ids")})
         context["outlet_events"][REPORT].extra = {
             "run_id": run_token(context["run_id"]),

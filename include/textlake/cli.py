@@ -86,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from textlake.pipeline import run_pipeline
 
+        # each step's summary, as a task log shows it, on stderr beside the progress bar
+        logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
         result = run_pipeline(config, run_id=args.run_id, progress_bar=not args.no_progress)
     print(json.dumps(result, indent=2, default=str))
     return 0

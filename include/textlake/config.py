@@ -7,7 +7,6 @@ The DAG's params and the CLI's flags carry the same names as the YAML keys, so o
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import os
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,10 @@ SOURCE_MODES = ("auto", "path", "text")
 
 class ConfigError(ValueError):
     """A run configuration that must be refused before any work starts."""
+
+
+class OutsideAllowedRoots(ConfigError):
+    """A location outside `allowed_roots`: only the deployment's settings can widen them."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +64,11 @@ class PipelineConfig:
         values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if os.environ.get("TEXTLAKE_ALLOWED_ROOTS"):
             values["allowed_roots"] = os.environ["TEXTLAKE_ALLOWED_ROOTS"].split(os.pathsep)
+            widen = ("TEXTLAKE_ALLOWED_ROOTS, set in the environment of the processes running the tasks, replaces "
+                     "allowed_roots: change it there and restart them (the scheduler or workers)")
+        else:
+            widen = (f"edit allowed_roots (allowed_schemes for URIs) in {path}; it is read at every run, "
+                     "so no restart is needed")
         values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
@@ -77,7 +85,10 @@ class PipelineConfig:
         values["allowed_schemes"] = tuple(values.get("allowed_schemes", cls.allowed_schemes))
         config = cls(**values)
         if check:
-            config.check()
+            try:
+                config.check()
+            except OutsideAllowedRoots as exc:
+                raise OutsideAllowedRoots(f"{exc}; to allow it, {widen}") from None
         return config
 
     def check(self) -> None:
@@ -133,12 +144,6 @@ def storage_options_from_connection(conn_type: str, login: str | None, password:
     return {**options, **({"client_kwargs": client} if client else {})}
 
 
-def task_defaults(timeout: datetime.timedelta) -> dict[str, Any]:
-    """Every textlake DAG's task settings: retried twice with exponential back-off, bounded in time."""
-    return {"owner": "data-platform", "retries": 2, "retry_delay": datetime.timedelta(seconds=30),
-            "retry_exponential_backoff": True, "execution_timeout": timeout}
-
-
 def asset_uri(location: str) -> str:
     """An Airflow Asset URI for a local folder or an object-store location."""
     return location if is_uri(location) else f"file://{location}"
@@ -171,12 +176,12 @@ def check_allowed(key: str, location: str, roots: tuple[str, ...], schemes: tupl
         scheme = location.split("://", 1)[0].lower()
         prefixes = [r for r in roots if "://" in r]
         if scheme not in schemes:
-            raise ConfigError(f"{key} {location!r} is refused: scheme {scheme!r} is not in allowed_schemes {list(schemes)}")
+            raise OutsideAllowedRoots(f"{key} {location!r} is refused: scheme {scheme!r} is not in allowed_schemes {list(schemes)}")
         if prefixes and not any(location.startswith(p.rstrip("/") + "/") or location == p for p in prefixes):
-            raise ConfigError(f"{key} {location!r} is refused: not under an allowed root {prefixes}")
+            raise OutsideAllowedRoots(f"{key} {location!r} is refused: not under an allowed root {prefixes}")
         return
     real = Path(os.path.realpath(location))
     local_roots = [Path(os.path.realpath(r)) for r in roots if "://" not in r]
     if not any(real == root or root in real.parents for root in local_roots):
-        raise ConfigError(f"{key} {location!r} is refused: it resolves to {real}, outside the allowed roots "
-                          f"{[str(r) for r in local_roots]} (set allowed_roots or TEXTLAKE_ALLOWED_ROOTS)")
+        raise OutsideAllowedRoots(f"{key} {location!r} is refused: it resolves to {real}, outside the allowed roots "
+                                  f"{[str(r) for r in local_roots]}")

@@ -10,16 +10,14 @@ out by source, so publishing moves files instead of rewriting them.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import dataclasses
 import datetime as dt
 import functools
 import json
-import logging
+import re
 import shutil
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -34,9 +32,11 @@ from textlake.decode import RejectedInput, decode_bytes
 from textlake.dedup import signature
 from textlake.discover import InputFile, LedgerEntry, iter_chunks
 from textlake.enrich import Gazetteer, content_sha256, detect_language, doc_id_for, infer_source, source_slug
+from textlake.runtime import discard_pool, executor, give_back_memory
 from textlake.schema import write_parquet
 from textlake.segment import PageSegments, segment_page, sentence_spans
 
+_REASON_HEAD = re.compile(r"[:(]")  # "no main text: 12 characters left…" is counted as "no main text"
 SIGNATURES = pa.schema([("doc_id", pa.string()), ("signature", pa.binary())])
 CHUNK_FILES = 64
 CHUNK_BYTES = 8 << 20
@@ -250,7 +250,8 @@ def process_shard(files: list[InputFile], shard_dir: str, ctx: RunContext, known
     ledger: list[LedgerEntry] = []
     quarantine: list[dict] = []
     counts = {"files": len(files), "bytes": sum(f.size for f in files)}
-    pool = _executor(workers)
+    pool = executor(workers, __name__)
+    counts["processes"] = getattr(pool, "_max_workers", 1)
     try:
         for chunk_profiles in pool.map(observe_chunk, chunks, [ctx] * len(chunks)):
             for source, profile in chunk_profiles.items():
@@ -274,9 +275,10 @@ def process_shard(files: list[InputFile], shard_dir: str, ctx: RunContext, known
         list(pool.map(merge_chunk_files, leaves, [SORT_KEYS[leaf.parent.name] for leaf in leaves],
                       [f"part-{ctx.run_id}-{out.name}"] * len(leaves)))
     except BrokenProcessPool:
-        _POOLS.clear()  # a worker died (killed, out of memory): the retry starts a fresh pool
+        discard_pool(pool)  # a worker died (killed, out of memory): the retry starts a fresh pool
         raise
     write_accounts(out, ledger, quarantine, ctx)
+    counts["dropped"] = dict(Counter(f"{q['stage']}: {_REASON_HEAD.split(q['reason'], 1)[0].strip()}" for q in quarantine))
     return ShardResult(shard_dir=str(out), n_ledger=len(ledger), profiles=learned, counts=counts)
 
 
@@ -318,19 +320,6 @@ def merge_chunk_files(leaf: Path, sort_keys: list[tuple[str, str]], basename: st
     give_back_memory()
 
 
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c"))
-
-
-def give_back_memory() -> None:
-    """Return freed heap to the system after each work unit.
-
-    Pool workers and the CLI live for the whole run; without this, Arrow's allocator and
-    glibc keep the high-water mark of the largest chunk, merge or plan for good.
-    """
-    pa.default_memory_pool().release_unused()
-    _LIBC.malloc_trim(0)
-
-
 def _segment_job(job: tuple) -> tuple[list[LedgerEntry], list[dict], dict[str, int]]:
     return segment_chunk(*job)
 
@@ -342,42 +331,3 @@ def write_accounts(folder: Path, ledger: list[LedgerEntry], quarantine: list[dic
     write_parquet(pa.Table.from_pylist(files, schema=schema.FILES), folder / "files.parquet")
     rows = [{**q, **stamp} for q in quarantine]
     write_parquet(pa.Table.from_pylist(rows, schema=schema.QUARANTINE), folder / "quarantine.parquet")
-
-
-class _InlineExecutor:
-    """Runs in-process when one worker suffices: no pool start-up, and easier to profile."""
-
-    def map(self, fn, *iterables):
-        return map(fn, *iterables)
-
-
-# One pool per process and size, kept across shards: its workers import pyarrow, ftfy,
-# CLD2 and blingfire once per CLI run instead of once per shard.
-_POOLS: dict[int, ProcessPoolExecutor] = {}
-
-
-def close_pools() -> None:
-    """Stop the kept pools' workers, so the steps after the shards do not carry their memory."""
-    while _POOLS:
-        _POOLS.popitem()[1].shutdown()
-
-
-def _executor(workers: int):
-    import multiprocessing
-
-    if workers > 1 and multiprocessing.current_process().daemon:
-        # Celery's prefork pool runs tasks in daemonic processes, which may not start
-        # children: there the worker's own concurrency spreads the shards instead.
-        logging.getLogger(__name__).warning("running in a daemonic process (a Celery worker): %d workers requested, "
-                                            "processing the shard in-process", workers)
-        workers = 1
-    if workers <= 1:
-        return _InlineExecutor()
-    if workers not in _POOLS:
-        # forkserver: tasks may run inside a threaded Airflow worker, where fork is unsafe. The
-        # server imports this module once; its workers are forked from it and share those pages.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["__main__", __name__])
-        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    return _POOLS[workers]
-

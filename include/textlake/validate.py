@@ -14,6 +14,7 @@ it a small fraction of the run.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import os
 import shutil
@@ -55,6 +56,7 @@ class ValidationReport:
     batch_failures: list[str]
     checked_rows: dict[str, int]
     data_docs: str
+    expectations: int = 0  # expectations evaluated, over every dataset and batch
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -128,13 +130,21 @@ def quality_context(output: str):
     return gx, context
 
 
-def validate_staged(staging_dir: str, output: str) -> ValidationReport:
-    """Run every suite on the staged run, batch by batch; raise nothing, report everything."""
+def validate_staged(staging_dir: str, output: str, run_id: str) -> ValidationReport:
+    """Run every suite on the staged run, batch by batch; raise nothing, report everything.
+
+    Each stored validation result names its run (`run_id` as GX's run name) and its dataset
+    (as the data asset, which GX leaves empty for in-memory batches), so a Data Docs page can
+    be traced to the Airflow run that wrote it.
+    """
     gx, context = quality_context(output)
+    from great_expectations.core.run_identifier import RunIdentifier
+
     source = context.data_sources.add_or_update_pandas("textlake_staging")
     quarantined: dict[str, str] = {}
     failures: list[str] = []
     checked: dict[str, int] = {}
+    evaluated = 0
     for dataset in _PROJECTIONS:
         checked[dataset] = 0
         asset = source.add_dataframe_asset(dataset) if dataset not in source.get_asset_names() else source.get_asset(dataset)
@@ -144,17 +154,22 @@ def validate_staged(staging_dir: str, output: str) -> ValidationReport:
         checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
             name=f"{dataset}_staged", validation_definitions=[definition],
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["doc_id"]}))
-        for frame in staged_frames(staging_dir, dataset, BATCH_ROWS):
+        for n, frame in enumerate(staged_frames(staging_dir, dataset, BATCH_ROWS), start=1):
             checked[dataset] += len(frame)
-            result = checkpoint.run(batch_parameters={"dataframe": frame})
-            for run_result in result.run_results.values():
+            run = RunIdentifier(run_name=run_id, run_time=dt.datetime.now(dt.timezone.utc))
+            result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run)
+            for key, run_result in result.run_results.items():
+                evaluated += len(run_result.results)
                 for check in run_result.results:
                     if not check.success:
                         _settle_failure(dataset, check, quarantined, failures)
+                run_result.meta["batch_spec"] = {**(run_result.meta.get("batch_spec") or {}), "data_asset_name": dataset}
+                run_result.meta["textlake"] = {"run_id": run_id, "dataset": dataset, "batch": n, "rows": len(frame)}
+                context.validation_results_store.set(key, run_result)
     if checked["documents"] > BATCH_ROWS and (duplicates := duplicated_ids(staging_dir)):
         failures.append(f"documents: doc_id unique across batches (unexpected {duplicates})")
     context.build_data_docs()  # once per run: rebuilding after every batch costs more than validating it
-    return ValidationReport(quarantined, failures, checked, str(data_docs_index(output)))
+    return ValidationReport(quarantined, failures, checked, str(data_docs_index(output)), evaluated)
 
 
 def _settle_failure(dataset: str, check, quarantined: dict[str, str], failures: list[str]) -> None:

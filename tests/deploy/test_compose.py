@@ -275,7 +275,8 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
 def test_image_is_the_pinned_airflow_with_the_locked_requirements():
     instructions = dockerfile_instructions()
     pinned = re.search(r"^apache-airflow==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M).group(1)
-    assert instructions[0] == ("FROM", f"apache/airflow:{pinned}-python3.11")
+    stages = [rest for word, rest in instructions if word == "FROM"]
+    assert stages[-1] == f"apache/airflow:{pinned}-python3.11"  # the image is the last stage
     copies = [rest for word, rest in instructions if word == "COPY"]
     runs = [rest for word, rest in instructions if word == "RUN"]
     assert any("requirements.txt" in c.split()[:-1] for c in copies), "requirements.txt is not copied into the image"
@@ -291,7 +292,7 @@ def test_dockerfile_copies_only_what_a_fresh_clone_has():
     except (OSError, subprocess.CalledProcessError):
         tracked = None  # not a git checkout: fall back to what is on disk
     for word, rest in dockerfile_instructions():
-        if word == "COPY":
+        if word == "COPY" and "--from=" not in rest:  # a build stage's files are not the repository's
             sources = [s for s in rest.split()[:-1] if not s.startswith("--")]
             for source in sources:
                 assert source not in ignored, f"COPY {source}: excluded by .dockerignore"
@@ -300,6 +301,17 @@ def test_dockerfile_copies_only_what_a_fresh_clone_has():
                 else:
                     assert any(t == source or t.startswith(source.rstrip("/") + "/") for t in tracked), (
                         f"COPY {source}: no tracked file there, so a fresh clone cannot build the image")
+
+
+def test_the_image_serves_the_data_docs_assets_from_the_lock():
+    instructions = dockerfile_instructions()
+    runs = [rest for word, rest in instructions if word == "RUN"]
+    copies = [rest for word, rest in instructions if word == "COPY"]
+    assert any(re.match(r"npm ci\b", r) for r in runs), "the assets must come from package-lock.json (npm ci)"
+    assert any("plugins/data_docs_assets/package-lock.json" in c for c in copies)
+    env = " ".join(rest for word, rest in instructions if word == "ENV")
+    folder = re.search(r"TEXTLAKE_DATA_DOCS_ASSETS=(\S+)", env).group(1)
+    assert any(c.startswith("--from=data-docs-assets") and c.endswith(f"{folder}/node_modules") for c in copies)
 
 
 def test_the_locked_celery_executor_imports():

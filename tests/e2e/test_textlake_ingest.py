@@ -6,6 +6,7 @@ build once per process.
 
 from __future__ import annotations
 
+import logging
 import shutil
 
 import duckdb
@@ -112,3 +113,41 @@ def test_unknown_conf_keys_fail_the_run_before_work(airflow_db, dag, tmp_path):
     run = dag.test(run_conf={"output": str(tmp_path), "outptu": "typo"})
     assert run.state == "failed"
     assert not (tmp_path / "documents").exists()
+
+
+def asset_events(run_id: str) -> list:
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return [(e.asset.name, e.extra) for e in session.query(AssetEvent).filter(AssetEvent.source_run_id == run_id)]
+
+
+def test_a_run_that_finds_nothing_new_skips_validate_and_publish(seed_run, dag, caplog):
+    first, landing, output = seed_run
+    assert len(asset_events(first.run_id)) == 6
+    conf = {"input": str(landing), "output": str(output), "source_from": "text"}
+    assert dag.test(run_conf=conf).state == "success"  # whatever the earlier tests left new
+    before = {p: p.stat().st_mtime_ns for p in output.rglob("*") if not p.is_relative_to(output / "_state")}
+    with caplog.at_level(logging.INFO, logger="textlake"):
+        run = dag.test(run_conf=conf)
+    assert run.state == "success"
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states == {"plan": "success", "process_shard": "skipped", "validate": "skipped", "publish": "skipped"}, states
+    assert asset_events(run.run_id) == []  # no event: no report run
+    assert "nothing new, so nothing is staged" in caplog.text
+    after = {p: p.stat().st_mtime_ns for p in output.rglob("*") if not p.is_relative_to(output / "_state")}
+    assert after == before  # no partition, no manifest, no Data Docs rebuilt
+
+
+def test_a_location_outside_the_allowed_roots_fails_at_once_with_one_clear_line(airflow_db, dag, caplog):
+    with caplog.at_level(logging.INFO, logger="textlake"):
+        run = dag.test(run_conf={"input": "/proc/self"})
+    assert run.state == "failed"
+    (plan,) = [ti for ti in run.get_task_instances() if ti.task_id == "plan"]
+    assert plan.state == "failed" and plan.try_number == 1  # no retry: retrying cannot mend it
+    (line,) = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name == "textlake"]
+    assert line.exc_info is None
+    message = line.getMessage()
+    assert "input '/proc/self' is refused" in message and "allowed_roots" in message
+    assert "TEXTLAKE_ALLOWED_ROOTS" in message  # the tests set the roots through the environment

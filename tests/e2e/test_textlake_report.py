@@ -7,6 +7,7 @@ reports on its `output` parameter. The asset-triggered path (every batched event
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
@@ -56,7 +57,7 @@ def test_conventions_and_schedule(report_dag, dag):
     assert {o.name for o in report_dag.get_task("build").outlets} == {"textlake_report"}
 
 
-def test_ingest_then_report_builds_the_report(airflow_db, dag, report_dag, tmp_path, capfd):
+def test_ingest_then_report_builds_the_report(airflow_db, dag, report_dag, tmp_path, caplog):
     from textlake.synth import write_corpus
 
     landing, output = tmp_path / "landing", tmp_path / "out"
@@ -64,10 +65,10 @@ def test_ingest_then_report_builds_the_report(airflow_db, dag, report_dag, tmp_p
     ingest = dag.test(run_conf={"input": str(landing), "output": str(output), "workers": 1})
     assert ingest.state == "success"
 
-    capfd.readouterr()
-    run = report_dag.test(run_conf={"output": str(output)})
+    with caplog.at_level(logging.INFO, logger="textlake"):
+        run = report_dag.test(run_conf={"output": str(output)})
     assert run.state == "success"
-    assert f"0 triggering event(s); reporting on [{str(output)!r}]" in capfd.readouterr().out  # dag.test: no events
+    assert f"0 triggering event(s); reporting on [{str(output)!r}]" in caplog.text  # dag.test: no events
     folder = output / "_reports" / re.sub(r"[^A-Za-z0-9_-]+", "-", run.run_id).strip("-")[:120]
     page = (folder / "index.html").read_text(encoding="utf-8")
     images = re.findall(r"<img src='([^']+\.png)'", page)

@@ -20,8 +20,10 @@ trigger with `logical_date: null`), and checks that
 - the published Parquet holds one document per input file and a ledger of `published` rows;
 - publish emitted one Asset event per dataset.
 
-A second test runs a shard with `workers` > 1: Celery's prefork pool runs tasks in
-daemonic processes, which may not start a process pool, so the shard runs in-process.
+A second run does the same at a real size (several default-sized shards) with the form's
+defaults but for input and output, so `workers` is the default: Celery's prefork pool runs
+tasks in daemonic processes, which may not start a process pool, so each shard runs
+in-process and says so in its log.
 
 Everything started is stopped (SIGTERM, then SIGKILL of each process group) and the
 database dropped, even when the test fails; process logs are printed on failure.
@@ -33,18 +35,11 @@ TEXTLAKE_TEST_REDIS (default redis://127.0.0.1:6379).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import random
+import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -52,18 +47,18 @@ import pytest
 
 from textlake import schema
 from tests.conftest import ROOT
+from tests.integration.airflow_stack import DAG_ID, Api, Deployment, Stack, free_port, wait
 
 pytestmark = pytest.mark.integration
 
-DAG_ID = "textlake_ingest"
 POSTGRES = os.environ.get("TEXTLAKE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("TEXTLAKE_TEST_REDIS", "redis://127.0.0.1:6379")
 REDIS_DBS = range(15, 0, -1)  # a dedicated database number: the highest empty one, flushed afterwards
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 WORKERS = ("worker1", "worker2")
 N_FILES = 40  # 40 pages of ~90 kB: about 3.6 MB, four shards of shard_target_mb=1
 SOURCES = ("harbor-ledger", "valley-tribune", "northern-field-notes")
 RUN_TIMEOUT = 360
+REAL_SIZE_TIMEOUT = 1200
 STARTUP_TIMEOUT = 180
 
 # Each worker reports its own hostname on its task instances, as each container does in compose.
@@ -120,13 +115,7 @@ def write_landing(landing: Path, n_files: int, target_bytes: int = 90_000) -> li
     return paths
 
 
-# --- servers, ports, processes -----------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+# --- servers ----------------------------------------------------------------------------------
 
 def _postgres_admin():
     """An autocommit connection to the maintenance database, or a skip."""
@@ -155,97 +144,6 @@ def _redis_db() -> int:
     pytest.skip(f"Redis databases {list(REDIS_DBS)} at {REDIS} are all in use")
 
 
-class Stack:
-    """The processes of one Airflow deployment, each in its own process group, logging to files."""
-
-    def __init__(self, home: Path, env: dict[str, str]):
-        self.home, self.env = home, env
-        self.procs: dict[str, tuple[subprocess.Popen, Path]] = {}
-
-    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
-        log = self.home / f"{name}.log"
-        handle = open(log, "wb")
-        proc = subprocess.Popen([AIRFLOW, *args], env={**self.env, **(env or {})}, cwd=self.home,
-                                stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # own session = own process group
-        handle.close()
-        self.procs[name] = (proc, log)
-
-    def run(self, name: str, *args: str, timeout: float) -> None:
-        self.start(name, *args)
-        proc, log = self.procs[name]
-        try:
-            code = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"`airflow {' '.join(args)}` took more than {timeout} s\n{self.tail(name)}")
-        if code != 0:
-            pytest.fail(f"`airflow {' '.join(args)}` exited with {code}\n{self.tail(name)}")
-
-    def check_alive(self) -> None:
-        for name, (proc, _) in self.procs.items():
-            if name != "db-migrate" and proc.poll() is not None:
-                pytest.fail(f"{name} exited with {proc.returncode}\n{self.tail(name)}")
-
-    def tail(self, name: str, lines: int = 40) -> str:
-        text = self.procs[name][1].read_text(errors="replace").splitlines()[-lines:]
-        return f"--- {name} (last {len(text)} lines of {self.procs[name][1]}) ---\n" + "\n".join(text)
-
-    def tails(self) -> str:
-        return "\n".join(self.tail(name) for name in self.procs)
-
-    def stop(self, grace: float = 15) -> None:
-        """SIGTERM every process group, then SIGKILL whatever is left of them."""
-        groups = [proc.pid for proc, _ in self.procs.values()]
-        for pgid in groups:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pgid, signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for proc, _ in self.procs.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        for pgid in groups:  # children (task runners, forkservers, uvicorn workers) share the group
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pgid, signal.SIGKILL)
-        for proc, _ in self.procs.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=5)
-
-
-class Api:
-    """The api-server's REST API, authenticated as the simple auth manager's admin."""
-
-    def __init__(self, base: str):
-        self.base, self.token = base, None
-
-    def call(self, method: str, path: str, body: dict | None = None, timeout: float = 30):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Content-Type", "application/json")
-        if self.token:
-            request.add_header("Authorization", f"Bearer {self.token}")
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            payload = response.read()
-        return json.loads(payload) if payload else None
-
-    def login(self) -> None:
-        self.token = self.call("GET", "/auth/token")["access_token"]  # SIMPLE_AUTH_MANAGER_ALL_ADMINS
-
-
-def _wait(what: str, probe, stack: Stack, timeout: float, every: float = 2):
-    """Poll `probe` until it returns something truthy; fail after `timeout` or when a process died."""
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        stack.check_alive()
-        try:
-            result = probe()
-            if result:
-                return result
-        except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
-            last = exc
-        time.sleep(every)
-    pytest.fail(f"timed out after {timeout} s waiting for {what} (last error: {last!r})")
-
-
 def _celery_workers_ready(broker: str) -> set[str]:
     from celery import Celery
 
@@ -259,27 +157,6 @@ def _celery_workers_ready(broker: str) -> set[str]:
 
 # --- the deployment ----------------------------------------------------------------------------
 
-class Deployment:
-    def __init__(self, stack: Stack, api: Api, tmp: Path):
-        self.stack, self.api, self.tmp = stack, api, tmp
-
-    def trigger(self, conf: dict) -> str:
-        run = self.api.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"logical_date": None, "conf": conf})
-        return run["dag_run_id"]
-
-    def run_state(self, run_id: str) -> str:
-        return self.api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.parse.quote(run_id, safe='')}")["state"]
-
-    def task_instances(self, run_id: str) -> list[dict]:
-        path = f"/api/v2/dags/{DAG_ID}/dagRuns/{urllib.parse.quote(run_id, safe='')}/taskInstances?limit=100"
-        return self.api.call("GET", path)["task_instances"]
-
-    def task_log(self, run_id: str, task_id: str) -> str:
-        """Every attempt's log of a task (all map indexes), read where the workers wrote them."""
-        logs = self.stack.home / "logs" / f"dag_id={DAG_ID}" / f"run_id={run_id}" / f"task_id={task_id}"
-        return "\n".join(p.read_text(errors="replace") for p in sorted(logs.rglob("*.log")))
-
-
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
     """The stack, started once for the module on a fresh database, Redis db and AIRFLOW_HOME;
@@ -292,9 +169,7 @@ def deployment(tmp_path_factory):
     home.mkdir()
     pylib.mkdir()
     (pylib / "textlake_it_hostname.py").write_text(HOSTNAME_MODULE)
-    port = _free_port()
-    while port in (8793, 8794):  # serve-logs ports of a standalone Airflow
-        port = _free_port()
+    port = free_port()
     from cryptography.fernet import Fernet
 
     db_url = f"{POSTGRES.split('://', 1)[1]}/{database}"
@@ -319,10 +194,10 @@ def deployment(tmp_path_factory):
         "AIRFLOW__API__WORKERS": "1",
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "GX_ANALYTICS_ENABLED": "False",
         # The DAG's defaults live in the repository; the runs read and write in tmp.
-        "TEXTLAKE_ALLOWED_ROOTS": os.pathsep.join([str(ROOT), str(tmp)]),
+        "TEXTLAKE_ALLOWED_ROOTS": os.pathsep.join([str(ROOT), str(tmp_path_factory.getbasetemp())]),
     })
     stack = Stack(home, env)
     api = Api(f"http://127.0.0.1:{port}")
@@ -340,12 +215,12 @@ def deployment(tmp_path_factory):
                         "--pid", str(home / f"{name}.pid"),
                         env={"PYTHONPATH": str(pylib), "TEXTLAKE_IT_WORKER_NAME": name,
                              "AIRFLOW__CORE__HOSTNAME_CALLABLE": "textlake_it_hostname.worker_name"})
-        _wait("the api-server", lambda: api.call("GET", "/api/v2/monitor/health", timeout=5), stack, STARTUP_TIMEOUT)
+        wait("the api-server", lambda: api.call("GET", "/api/v2/monitor/health", timeout=5), stack, STARTUP_TIMEOUT)
         api.login()
-        _wait(f"the dag-processor to serialize {DAG_ID}", lambda: api.call("GET", f"/api/v2/dags/{DAG_ID}"),
+        wait(f"the dag-processor to serialize {DAG_ID}", lambda: api.call("GET", f"/api/v2/dags/{DAG_ID}"),
               stack, STARTUP_TIMEOUT)
         broker = env["AIRFLOW__CELERY__BROKER_URL"]
-        _wait("both Celery workers", lambda: _celery_workers_ready(broker) >= set(WORKERS), stack, STARTUP_TIMEOUT)
+        wait("both Celery workers", lambda: _celery_workers_ready(broker) >= set(WORKERS), stack, STARTUP_TIMEOUT)
         # what an operator does first: unpause (DAGs start paused, as in compose)
         assert api.call("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})["is_paused"] is False
         yield Deployment(stack, api, tmp)
@@ -373,12 +248,7 @@ def test_shards_run_on_both_celery_workers(deployment):
         conf = {"input": str(landing), "output": str(output), "shard_target_mb": 1, "max_shards": 8,
                 "workers": 1, "source_from": "path"}
         run_id = deployment.trigger(conf)
-
-        def finished():
-            state = deployment.run_state(run_id)
-            return state if state in ("success", "failed") else None
-
-        state = _wait(f"run {run_id}", finished, deployment.stack, RUN_TIMEOUT, every=3)
+        state = deployment.wait_for_run(run_id, RUN_TIMEOUT)
         tis = deployment.task_instances(run_id)
         summary = sorted((ti["task_id"], ti["map_index"], ti["state"], ti["hostname"], ti["try_number"]) for ti in tis)
         assert state == "success", f"run ended {state}: {summary}"
@@ -399,9 +269,7 @@ def test_shards_run_on_both_celery_workers(deployment):
         assert not (output / "_staging").exists() or not any((output / "_staging").iterdir())
 
         # publish announced every dataset
-        quoted = urllib.parse.quote(run_id, safe="")
-        events = deployment.api.call("GET", f"/api/v2/assets/events?source_dag_id={DAG_ID}&source_run_id={quoted}&limit=50")
-        assert events["total_entries"] == len(schema.DATASETS), events  # one Asset event per dataset
+        assert len(deployment.asset_events(run_id)) == len(schema.DATASETS)  # one Asset event per dataset
         print(f"\ncelery topology: {len(shards)} shards on {sorted({ti['hostname'] for ti in shards})}, "
               f"{counts['documents']} documents, run in {time.monotonic() - started:.0f} s")
     except BaseException:
@@ -409,31 +277,31 @@ def test_shards_run_on_both_celery_workers(deployment):
         raise
 
 
-class DaemonicPoolError(AssertionError):
-    """A shard task could not start its process pool inside a Celery worker."""
+def test_a_real_size_run_with_the_default_workers(deployment, real_size_landing):
+    """Several default-sized shards, `workers` as the form has it: each shard in-process on its worker."""
+    landing, pages = real_size_landing
+    output = deployment.tmp / "output-real-size"
+    started = time.monotonic()
+    run_id = deployment.trigger({"input": str(landing), "output": str(output)})
+    try:
+        state = deployment.wait_for_run(run_id, REAL_SIZE_TIMEOUT)
+        tis = deployment.task_instances(run_id)
+        summary = sorted((ti["task_id"], ti["map_index"], ti["state"], ti["hostname"], ti["try_number"]) for ti in tis)
+        assert state == "success", f"run ended {state}: {summary}\n{deployment.task_log(run_id, 'process_shard')[-4000:]}"
+        shards = [ti for ti in tis if ti["task_id"] == "process_shard"]
+        assert len(shards) >= 3 and all(ti["try_number"] == 1 for ti in tis), summary
+        assert {ti["hostname"] for ti in shards} == set(WORKERS), summary
 
+        from textlake.pipeline import dataset_counts
 
-def test_processes_per_shard_under_celery(deployment):
-    """One shard of two chunks (65+ files) with workers: 2, so the shard starts a pool of two processes."""
-    landing, output = deployment.tmp / "landing-pool", deployment.tmp / "output-pool"
-    write_landing(landing, 70, target_bytes=3_000)
-    run_id = deployment.trigger({"input": str(landing), "output": str(output), "shard_target_mb": 64, "workers": 2,
-                                 "source_from": "path"})
-    quoted = urllib.parse.quote(run_id, safe="")
-
-    def outcome():
-        state = deployment.run_state(run_id)
-        shard_states = {ti["state"] for ti in deployment.task_instances(run_id) if ti["task_id"] == "process_shard"}
-        if state in ("success", "failed") or shard_states & {"up_for_retry", "failed"}:
-            return state, shard_states
-        return None
-
-    state, shard_states = _wait(f"run {run_id}", outcome, deployment.stack, RUN_TIMEOUT, every=3)
-    if state == "success":
-        return
-    log = deployment.task_log(run_id, "process_shard")
-    with contextlib.suppress(Exception):  # stop the retries; the stack is torn down next anyway
-        deployment.api.call("PATCH", f"/api/v2/dags/{DAG_ID}/dagRuns/{quoted}", {"state": "failed"})
-    if "daemonic processes are not allowed to have children" in log:
-        raise DaemonicPoolError(f"process_shard failed ({shard_states}): daemonic processes are not allowed to have children")
-    pytest.fail(f"run {run_id} ended {state}, shards {shard_states}\n{log[-4000:]}")
+        counts = dataset_counts(str(output))
+        assert counts["documents"] == pages and counts["files_by_status"] == {"published": pages}, counts
+        shard_log = [e for e in deployment.task_events(run_id, "process_shard") if str(e.get("logger", "")).startswith("textlake")]
+        if os.cpu_count() > 1:  # the default asks for a process per core; a daemonic worker says why it has one
+            assert sum("running inside a daemonic process" in e["event"] for e in shard_log) == len(shards), shard_log
+        kept = [int(m.group(1)) for e in shard_log if (m := re.search(r"(\d+) documents kept", e["event"]))]
+        assert sum(kept) == pages and len(kept) == len(shards)
+        print(f"\ncelery topology, real size: {pages} pages, {len(shards)} shards, run in {time.monotonic() - started:.0f} s")
+    except BaseException:
+        print(deployment.stack.tails())
+        raise

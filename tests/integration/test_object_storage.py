@@ -71,7 +71,7 @@ def test_cli_reads_and_publishes_on_s3(s3_setup):
     counts = cli(path, "summary")
     assert counts["documents"] == n_files and counts["files_by_status"] == {"published": n_files}
     again = cli(path, "run", "--no-progress")  # rerun: nothing new
-    assert again["plan"]["skipped_known"] == n_files and again["published"]["documents"] == {"rows": 0}
+    assert again["plan"]["skipped_known"] == n_files and again["plan"]["nothing_new"] and again["published"] is None
     fs.pipe_file(f"landing/{prefix}/late/new-page.txt", b"Late Page Title\n\n" + b"The harbour reopened on Monday after the storm. " * 10)
     third = cli(path, "run", "--no-progress")
     assert third["plan"]["to_process"] == 1 and third["published"]["documents"] == {"rows": 1}

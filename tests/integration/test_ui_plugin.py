@@ -9,6 +9,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import posixpath
+import re
 import signal
 import socket
 import subprocess
@@ -144,6 +146,60 @@ def test_index_report_png_and_data_docs(server):
     assert _get(port, "/textlake/data-docs/", token)[0] == 200
 
 
+# what a page loads by itself (links a reader clicks, <a href>, may go anywhere)
+_LOADS = re.compile(r"<(?:script|img)\b[^>]*\bsrc=[\"']([^\"']+)|<link\b[^>]*\bhref=[\"']([^\"']+)", re.I)
+
+
+def _data_docs_pages(output: Path) -> list[str]:
+    site = output / "_quality" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+@pytest.mark.integration
+def test_data_docs_load_nothing_from_the_network(server):
+    """Every script, style, font and image of every Data Docs page comes from this server."""
+    port, token = server["port"], server["token"]
+    pages = _data_docs_pages(server["output"])
+    assert any(p.startswith("validations/") for p in pages) and "index.html" in pages
+    fetched: dict[str, int] = {}
+    for page in pages:
+        status, _, body = _get(port, f"/textlake/data-docs/{page}", token, cookie=True)
+        assert status == 200, page
+        for src, href in _LOADS.findall(body.decode()):
+            url = src or href
+            assert not re.match(r"(?:https?:)?//", url), f"{page} loads {url} from the network"
+            target = posixpath.normpath(posixpath.join("/textlake/data-docs", posixpath.dirname(page), url.split("?")[0]))
+            if target not in fetched:
+                status, headers, content = _get(port, target, token)
+                fetched[target] = status
+                assert status == 200, f"{page}: {url} -> {target} answered {status}"
+                if target.endswith((".css", ".js")):
+                    assert len(content) > 100 and headers["content-type"].startswith(("text/css", "text/javascript",
+                                                                                      "application/javascript"))
+    assert any("bootstrap-table.min.js" in t for t in fetched) and any("jquery.min.js" in t for t in fetched)
+    status, _, css = _get(port, "/textlake/data-docs-assets/@fortawesome/fontawesome-free/css/all.min.css", token)
+    for font in set(re.findall(r"url\(([^)]+\.woff2)\)", css.decode())):  # the fonts the icons' stylesheet loads
+        assert _get(port, posixpath.normpath(f"/textlake/data-docs-assets/@fortawesome/fontawesome-free/css/{font}"),
+                    token)[0] == 200, font
+    assert _get(port, "/textlake/data-docs-assets/vega/package.json", token)[0] == 200
+    assert _get(port, "/textlake/data-docs-assets/d3-array/package.json", token)[0] == 404  # not a page asset
+    assert _get(port, "/textlake/data-docs-assets/jquery/../../../../etc/passwd", token)[0] in (400, 404)
+
+
+@pytest.mark.integration
+def test_each_validation_names_its_run_and_dataset(server):
+    port, token = server["port"], server["token"]
+    validations = [p for p in _data_docs_pages(server["output"]) if p.startswith("validations/")]
+    assert {p.split("/")[1] for p in validations} >= {"documents", "segments", "comments"}
+    for page in validations:
+        assert page.split("/")[2] == "ui-test", page  # the run id is GX's run name
+        body = _get(port, f"/textlake/data-docs/{page}", token, cookie=True)[2].decode()
+        assert f"Data asset: {page.split('/')[1]}" in re.sub(r"<[^>]+>|\s+", " ", body).replace("  ", " ")
+        assert "__none__" not in body
+    index = _get(port, "/textlake/data-docs/index.html", token, cookie=True)[2].decode()
+    assert index.count("ui-test") >= len(validations)  # the validation list, with the run's name
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("path", [
     "/textlake/data-docs/../../secret.txt",
@@ -174,3 +230,41 @@ def test_plugin_and_its_ui_links_are_registered(server):
     assert views["textlake"]["destination"] == "nav"
     status, _, body = _get(server["port"], "/api/v2/plugins/importErrors", server["token"])
     assert status == 200 and json.loads(body)["total_entries"] == 0
+
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+                    reason="needs Debian's chromium and chromium-driver packages")
+def test_data_docs_render_styled_with_no_network(server):
+    """Headless Chromium that can resolve no host but this one: the validation list fills, Bootstrap styles apply."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1", f"--user-data-dir={server['output']}/.chromium"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        base = f"http://127.0.0.1:{server['port']}"
+        browser.get(f"{base}/textlake/data-docs-assets/jquery/package.json")  # a page of this origin, to hold the cookie
+        browser.add_cookie({"name": "_token", "value": server["token"], "path": "/"})
+        browser.get(f"{base}/textlake/data-docs/index.html")
+        rows = lambda: browser.execute_script(  # noqa: E731
+            "return Array.from(document.querySelectorAll('.bootstrap-table tbody tr')).map(r => r.innerText)")
+        deadline = time.monotonic() + 30
+        while not any("ui-test" in r for r in rows()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        listed = [r for r in rows() if "ui-test" in r]
+        validations = [p for p in _data_docs_pages(server["output"]) if p.startswith("validations/")]
+        assert len(listed) == len(validations), rows()
+        assert {d for d in ("documents", "segments", "comments") if any(d in r for r in listed)} == {"documents", "segments", "comments"}
+        assert browser.execute_script("return getComputedStyle(document.body).fontFamily").startswith("-apple-system")  # Bootstrap's
+        assert browser.execute_script("return typeof jQuery.fn.bootstrapTable") == "function"
+    finally:
+        browser.quit()

@@ -6,7 +6,7 @@ from concurrent.futures.process import BrokenProcessPool
 import pyarrow.parquet as pq
 import pytest
 
-from textlake import shard
+from textlake import runtime, shard
 from textlake.config import PipelineConfig
 from textlake.discover import list_inputs
 
@@ -19,7 +19,7 @@ def context(tmp_path):
     files, _ = list_inputs(config.input, config.patterns, exclude=config.output)
     usable = [f for f in files if f.size > 100]
     yield shard.RunContext("r", dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc), config), usable
-    shard.close_pools()
+    runtime.close_pools()
 
 
 def test_one_pool_serves_every_shard_and_a_dead_worker_costs_one_retry(context, tmp_path, monkeypatch):
@@ -27,14 +27,14 @@ def test_one_pool_serves_every_shard_and_a_dead_worker_costs_one_retry(context, 
     half = len(files) // 2
     monkeypatch.setattr(shard, "CHUNK_FILES", 2)  # chunks of 2 files: both workers get work
     first = shard.process_shard(files[:half], str(tmp_path / "s0"), ctx, {})
-    pool = shard._POOLS[2]
+    pool = runtime._POOLS[2]
     shard.process_shard(files[half:], str(tmp_path / "s1"), ctx, {})
-    assert shard._POOLS[2] is pool  # the workers' imports are paid once per run
+    assert runtime._POOLS[2] is pool  # the workers' imports are paid once per run
     os.kill(next(iter(pool._processes)), signal.SIGKILL)  # what the out-of-memory killer does
     with pytest.raises(BrokenProcessPool):
         shard.process_shard(files[half:], str(tmp_path / "s1"), ctx, {})
     retried = shard.process_shard(files[half:], str(tmp_path / "s1"), ctx, {})  # the task's retry
-    assert shard._POOLS[2] is not pool
+    assert runtime._POOLS[2] is not pool
     assert first.counts["files"] + retried.counts["files"] == len(files)
     assert retried.counts["documents"] == sum(pq.read_metadata(p).num_rows
                                               for p in (tmp_path / "s1" / "documents").rglob("*.parquet"))

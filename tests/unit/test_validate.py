@@ -34,7 +34,7 @@ def report(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("v")
     docs = [doc("good"), doc("long-title", title="x" * 401), doc("no-sentences", n_sentences=0),
             doc("ancient", published_date=dt.date(1970, 1, 1))]
-    return validate_staged(stage(tmp_path, docs, [segment(d["doc_id"]) for d in docs]), str(tmp_path / "out")), tmp_path
+    return validate_staged(stage(tmp_path, docs, [segment(d["doc_id"]) for d in docs]), str(tmp_path / "out"), "test-run"), tmp_path
 
 
 def test_row_failures_name_documents_and_expectations(report):
@@ -53,7 +53,7 @@ def test_data_docs_are_built_beside_the_data(report):
 
 def test_batch_failures_stop_the_publish_and_point_to_the_docs(tmp_path):
     docs = [doc("same"), doc("same")]
-    result = validate_staged(stage(tmp_path, docs, [segment("same", 5, 2)]), str(tmp_path / "out"))
+    result = validate_staged(stage(tmp_path, docs, [segment("same", 5, 2)]), str(tmp_path / "out"), "test-run")
     assert any("expect_column_values_to_be_unique on doc_id" in f for f in result.batch_failures)
     assert any("expect_column_pair_values_a_to_be_greater_than_b on char_end" in f for f in result.batch_failures)
     with pytest.raises(ValidationFailed, match="nothing was published.*Data Docs: file://"):
@@ -67,7 +67,7 @@ def test_large_runs_are_validated_in_bounded_batches(tmp_path, monkeypatch):
     monkeypatch.setattr(validate, "BATCH_ROWS", 2)
     monkeypatch.setattr(validate, "SCAN_ROWS", 1)
     assert [len(f) for f in staged_frames(staging, "segments", 2)] == [2, 2, 2, 1]
-    result = validate_staged(staging, str(tmp_path / "out"))
+    result = validate_staged(staging, str(tmp_path / "out"), "test-run")
     assert result.checked_rows["documents"] == 7 and result.checked_rows["segments"] == 7
     assert result.quarantined == {"long-title": "documents: expect_column_values_to_be_between on title_chars"}
     # The two "d0" rows fall in different batches: the run-wide check still sees them.
