@@ -41,8 +41,10 @@ demo: setup
 	$(BIN)/airflow dags test textlake_ingest
 	$(BIN)/textlake summary
 
-# Set up, then run the test suite (CI runs exactly this).
+# Set up, then lint, check the formatting and run the test suite (CI runs exactly this).
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 # The Airflow UI on http://localhost:8080 with the same set-up (trigger form included). Task logs at

@@ -7,18 +7,18 @@ One run, on the same files (written by `textlake.synth` into a temporary folder)
 
 1. I/O floor: list, read, gunzip + UTF-8 decode every file and write one zstd Parquet of
    (path, text) with pyarrow, in one process. The least any ingest of these files costs.
-2. The pipeline through its CLI (`textlake.cli.main`, `run --no-progress`) in a subprocess:
-   wall time, peak RSS summed over the whole process tree (CLI, forkserver, pool workers),
-   sampled with psutil every 50 ms, CPU of the tree and utilisation of the machine's cores,
-   and the wall time of each pipeline step (plan, shards, validate, publish).
-3. The core stages alone, in this process, on one core, on a sample of the files
-   (default 20 MB): read, decode, source, learn (template profile), clean+segment,
-   sentences, language, hash, rows, write (Parquet), validate (Great Expectations).
-4. DAG parse time: a fresh interpreter imports `airflow.sdk`, then executes
+2. The pipeline through its CLI (`textlake run --no-progress`) in a subprocess: wall time,
+   peak RSS summed over the whole process tree (CLI, forkserver, pool workers), sampled
+   with psutil every 50 ms, CPU of the tree and utilisation of the machine's cores, the
+   wall time of each pipeline step (plan, shards, validate, publish), and the run's own
+   statistics of every step of the document chain: documents in and out, drops, and the
+   CPU time each step spent, summed over the pool's workers (what every run records in
+   its manifest; nothing is patched or timed from outside).
+3. DAG parse time: a fresh interpreter imports `airflow.sdk`, then executes
    dags/textlake_ingest.py; also checks that the DAG file imports no pandas, pyarrow or GX.
-5. `--datatrove`: datatrove's C4 + Gopher + FineWeb quality filters on the sample, in a
+4. `--datatrove`: datatrove's C4 + Gopher + FineWeb quality filters on the sample, in a
    separate venv (default /tmp/dtvenv, never in requirements.txt), per-core comparison.
-6. `--profile`: py-spy (from /tmp/pyspyvenv, PATH or --py-spy) on a single-core loop of the
+5. `--profile`: py-spy (from /tmp/pyspyvenv, PATH or --py-spy) on a single-core loop of the
    shard worker functions over the sample; top functions by own and inclusive time.
 
 MB are 10^6 bytes of decoded text (the unit of `textlake synth --size-mb`); CPU seconds are
@@ -56,7 +56,7 @@ TARGETS = {
     "dag_parse_s_max": 0.3,
     "linear_tolerance": 0.15,
 }
-SAMPLE_MAX_FILE = 5_000_000  # files above this stay out of the per-stage sample (the huge file)
+SAMPLE_MAX_FILE = 5_000_000  # files above this stay out of the datatrove and profile sample (the huge file)
 DEFAULT_DTVENV = Path("/tmp/dtvenv")
 MB = 1e6
 
@@ -99,18 +99,32 @@ def generate(out: Path, size_mb: float, seed: int, huge_file_mb: float) -> dict:
     t0 = time.perf_counter()
     counts = write_corpus(out, size_mb, seed=seed, huge_file_mb=huge_file_mb)
     files = list_corpus(out)
-    return {"dir": str(out), "files": len(files), "text_bytes": counts["bytes"],
-            "largest_file_mb": round(max(p.stat().st_size for p in files) / MB, 2),
-            "disk_bytes": sum(p.stat().st_size for p in files), "gzip_files": sum(p.name.endswith(".gz") for p in files),
-            "huge_file_mb": huge_file_mb, "seed": seed, "generate_s": round(time.perf_counter() - t0, 2)}
+    return {
+        "dir": str(out),
+        "files": len(files),
+        "text_bytes": counts["bytes"],
+        "largest_file_mb": round(max(p.stat().st_size for p in files) / MB, 2),
+        "disk_bytes": sum(p.stat().st_size for p in files),
+        "gzip_files": sum(p.name.endswith(".gz") for p in files),
+        "huge_file_mb": huge_file_mb,
+        "seed": seed,
+        "generate_s": round(time.perf_counter() - t0, 2),
+    }
 
 
 def describe_existing(root: Path) -> dict:
     files = list_corpus(root)
-    return {"dir": str(root), "files": len(files), "text_bytes": sum(len(text_bytes(p)) for p in files),
-            "largest_file_mb": round(max(p.stat().st_size for p in files) / MB, 2),
-            "disk_bytes": sum(p.stat().st_size for p in files), "gzip_files": sum(p.name.endswith(".gz") for p in files),
-            "huge_file_mb": None, "seed": None, "generate_s": None}
+    return {
+        "dir": str(root),
+        "files": len(files),
+        "text_bytes": sum(len(text_bytes(p)) for p in files),
+        "largest_file_mb": round(max(p.stat().st_size for p in files) / MB, 2),
+        "disk_bytes": sum(p.stat().st_size for p in files),
+        "gzip_files": sum(p.name.endswith(".gz") for p in files),
+        "huge_file_mb": None,
+        "seed": None,
+        "generate_s": None,
+    }
 
 
 def pick_sample(files: list[Path], sample_mb: float) -> list[Path]:
@@ -159,49 +173,39 @@ def io_floor(root: Path, out: Path) -> dict:
         if paths:
             writer.write_table(pa.table({"path": paths, "text": texts}, schema=schema))
     wall, cpu = time.perf_counter() - t0, cpu_now() - c0
-    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "files": len(files), "text_mb": round(n_bytes / MB, 2),
-            "mb_per_s": round(n_bytes / MB / wall, 2), "parquet_mb": round(out.stat().st_size / MB, 2),
-            "loadavg_before": load0, "loadavg_after": loadavg()}
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "files": len(files),
+        "text_mb": round(n_bytes / MB, 2),
+        "mb_per_s": round(n_bytes / MB / wall, 2),
+        "parquet_mb": round(out.stat().st_size / MB, 2),
+        "loadavg_before": load0,
+        "loadavg_after": loadavg(),
+    }
 
 
 # --------------------------------------------------------------------------- 2. pipeline via its CLI
 
-# Runs `textlake.cli.main` unchanged; only wraps the four pipeline steps with timers.
-_CLI_WRAPPER = r"""
-import json, os, sys, time
 
-
-def main():
-    t0 = time.perf_counter()
-    from textlake import cli, pipeline
-
-    steps = []
-
-    def timed(name, fn):
-        def wrapper(*args, **kwargs):
-            t, c = time.perf_counter(), time.process_time()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                steps.append({"step": name, "start_s": round(t - t0, 3), "wall_s": round(time.perf_counter() - t, 3),
-                              "cpu_s_main": round(time.process_time() - c, 3)})
-        return wrapper
-
-    for name in ("plan", "run_shard", "validate", "publish"):
-        setattr(pipeline, name, timed(name, getattr(pipeline, name)))
-    imported = time.perf_counter() - t0
-    rc = 1
-    try:
-        rc = cli.main(sys.argv[1:])
-    finally:
-        with open(os.environ["TEXTLAKE_BENCH_PHASES"], "w") as out:
-            json.dump({"import_s": round(imported, 3), "steps": steps, "total_s": round(time.perf_counter() - t0, 3)}, out)
-    return rc
-
-
-if __name__ == "__main__":  # the pool's forkserver imports this file again as __mp_main__
-    sys.exit(main())
-"""
+def chain_table(steps: list[dict], text_bytes: int) -> dict:
+    """The run's own step statistics: CPU per step (all workers), its MB/s and share of the run's steps."""
+    total = sum(s["cpu_seconds"] for s in steps)
+    rows = [
+        {
+            "step": s["step"],
+            "stage": s["stage"],
+            "docs_in": s["docs_in"],
+            "docs_out": s["docs_out"],
+            "dropped": sum(s["dropped"].values()),
+            "lines_dropped": sum(s["lines_dropped"].values()),
+            "cpu_s": s["cpu_seconds"],
+            "mb_per_s": round(text_bytes / MB / s["cpu_seconds"], 2) if s["cpu_seconds"] else None,
+            "share": round(s["cpu_seconds"] / total, 4) if total else 0.0,
+        }
+        for s in steps
+    ]
+    return {"steps": rows, "cpu_s": round(total, 3), "mb_per_s_per_core": round(text_bytes / MB / total, 2) if total else None}
 
 
 def bench_env(work: Path) -> dict:
@@ -211,6 +215,9 @@ def bench_env(work: Path) -> dict:
         roots.append(env["TEXTLAKE_ALLOWED_ROOTS"])
     env["TEXTLAKE_ALLOWED_ROOTS"] = os.pathsep.join(roots)
     env.setdefault("GX_ANALYTICS_ENABLED", "False")
+    # as `make` sets them: the DAG files import the Airflow side of textlake from the plugins folder
+    env.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
+    env.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(REPO / "plugins"))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "include"), env.get("PYTHONPATH")]))
     return env
 
@@ -257,24 +264,38 @@ def monitor_tree(proc, interval: float = 0.05) -> dict:
         if rss > peak_rss:
             peak_rss, peak_at, peak_procs = rss, tick - t0, alive
         time.sleep(max(0.0, interval - (time.perf_counter() - tick)))
-    return {"peak_rss_mb": round(peak_rss / MB, 1), "peak_at_s": round(peak_at, 2), "procs_at_peak": peak_procs,
-            "max_procs": max_procs, "max_single_rss_mb": round(max_single / MB, 1), "samples": samples,
-            "peak_pss_mb_sampled_0_5s": round(peak_pss / MB, 1),
-            "sampled_cpu_s": round(sum(cpu_by_proc.values()), 3), "processes_seen": len(cpu_by_proc)}
+    return {
+        "peak_rss_mb": round(peak_rss / MB, 1),
+        "peak_at_s": round(peak_at, 2),
+        "procs_at_peak": peak_procs,
+        "max_procs": max_procs,
+        "max_single_rss_mb": round(max_single / MB, 1),
+        "samples": samples,
+        "peak_pss_mb_sampled_0_5s": round(peak_pss / MB, 1),
+        "sampled_cpu_s": round(sum(cpu_by_proc.values()), 3),
+        "processes_seen": len(cpu_by_proc),
+    }
 
 
 def run_pipeline_cli(corpus: Path, out: Path, work: Path, workers: int) -> dict:
     import psutil
 
-    phases_file = work / "cli-phases.json"
     env = bench_env(work)
-    env["TEXTLAKE_BENCH_PHASES"] = str(phases_file)
-    # A file, not `python -c`: pyspark (imported by Great Expectations) takes a `__main__`
-    # without `__file__` for its doctest runner and calls sys.exit(0) (pyspark/sql/connect/utils.py).
-    wrapper = work / "textlake_cli_timed.py"
-    wrapper.write_text(_CLI_WRAPPER)
-    argv = [sys.executable, str(wrapper), "run", "--input", str(corpus), "--output", str(out),
-            "--workers", str(workers), "--no-progress", "--run-id", "perf"]
+    argv = [
+        sys.executable,
+        "-m",
+        "textlake",
+        "run",
+        "--input",
+        str(corpus),
+        "--output",
+        str(out),
+        "--workers",
+        str(workers),
+        "--no-progress",
+        "--run-id",
+        "perf",
+    ]
     load0 = loadavg()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     machine0 = psutil.cpu_times()
@@ -289,17 +310,16 @@ def run_pipeline_cli(corpus: Path, out: Path, work: Path, workers: int) -> dict:
     idle = (machine1.idle - machine0.idle) + (getattr(machine1, "iowait", 0) - getattr(machine0, "iowait", 0))
     machine_busy = sum(machine1) - sum(machine0) - idle
     if rc != 0 or not (work / "cli-stdout.json").read_text().strip():
-        raise RuntimeError(f"textlake run failed (exit {rc}{', no summary printed' if rc == 0 else ''}); "
-                           f"see {work / 'cli-stderr.log'}:\n" + (work / "cli-stderr.log").read_text()[-3000:])
+        raise RuntimeError(
+            f"textlake run failed (exit {rc}{', no summary printed' if rc == 0 else ''}); "
+            f"see {work / 'cli-stderr.log'}:\n" + (work / "cli-stderr.log").read_text()[-3000:]
+        )
     reaped = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     # Both are lower bounds: sampling misses each process's last <50 ms, rusage misses
     # descendants nobody waited for. The larger one is the closer.
     tree_cpu = max(tree["sampled_cpu_s"], reaped)
     summary = json.loads((work / "cli-stdout.json").read_text())
-    phases = json.loads(phases_file.read_text())
-    by_step = collections.defaultdict(float)
-    for p in phases["steps"]:
-        by_step[p["step"]] += p["wall_s"]
+    by_step = summary["wall_s"]
     n_cores = cores()
     return {
         "wall_s": round(wall, 3),
@@ -312,158 +332,17 @@ def run_pipeline_cli(corpus: Path, out: Path, work: Path, workers: int) -> dict:
         "other_processes_cpu_s": round(max(0.0, machine_busy - tree_cpu), 1),
         **tree,
         "ru_maxrss_children_mb": round(ru1.ru_maxrss * 1024 / MB, 1),
-        "steps_wall_s": {k: round(v, 3) for k, v in by_step.items()},
-        "startup_s": phases["import_s"],
+        "steps_wall_s": by_step,
+        "startup_s": round(wall - sum(by_step.values()), 3),  # interpreter, imports, teardown
         "gx_share": round(by_step.get("validate", 0.0) / wall, 4),
-        "steps": phases["steps"],
+        "chain": chain_table(summary["steps"], summary["plan"]["bytes_to_process"]),
         "summary": summary,
         "loadavg_before": load0,
         "loadavg_after": loadavg(),
     }
 
 
-# --------------------------------------------------------------------------- 3. core stages, one core
-
-
-# Functions the shard worker calls through `textlake.shard`'s globals, by stage. Any other
-# function it imports from a textlake module is timed too, under its own name, so new
-# stages show up without editing this table.
-STAGE_OF = {"read_bytes": "read", "decode_bytes": "decode", "infer_source": "source", "observe": "learn",
-            "segment_page": "clean+segment", "sentence_spans": "sentences", "detect_language": "language",
-            "content_sha256": "hash", "doc_id_for": "hash", "write_parquet": "write", "source_slug": "rows+other"}
-PASS_OF = {"observe_chunk": "learn pass", "segment_chunk": "clean pass"}
-
-
-class StageTimer:
-    """Exclusive CPU time per stage: a timed call inside another is not counted twice."""
-
-    def __init__(self) -> None:
-        self.cpu: collections.Counter[str] = collections.Counter()
-        self.calls: collections.Counter[str] = collections.Counter()
-        self.stack: list[list] = []  # [stage, start, child time]
-        self.current_pass = ""
-
-    def wrap_pass(self, name: str, fn):
-        timer = self
-
-        def in_pass(*args, **kwargs):
-            before, timer.current_pass = timer.current_pass, name
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                timer.current_pass = before
-
-        return in_pass
-
-
-def _stage_name(timer: StageTimer, stage: str) -> str:
-    # read and decode run in both passes: tell them apart
-    return f"{stage} (learn pass)" if stage in ("read", "decode") and timer.current_pass == "learn pass" else stage
-
-
-def core_stages(corpus: Path, sample: list[Path], work: Path) -> dict:
-    """The shard worker's own code, in this process, on one core, with each stage timed.
-
-    `textlake.shard.process_shard` runs inline with one worker (no pool), exactly as in a
-    pool worker; the stage functions it calls are wrapped with CPU timers. `rows+other`
-    is the rest of the worker: row assembly, column buffers, ledger, loops. Validation
-    (Great Expectations) then runs on what the worker staged.
-    """
-    from textlake import shard as shard_mod
-    from textlake.clean import SourceProfile
-    from textlake.config import PipelineConfig
-    from textlake.discover import InputFile
-
-    config = PipelineConfig.from_overrides({"input": str(corpus), "output": str(work / "stages"), "workers": 1})
-    ctx = shard_mod.RunContext(run_id="perf", ingested_at=dt.datetime.now(dt.UTC), config=config)
-    files = [InputFile(uri=f"file://{p}", relative=p.relative_to(corpus).as_posix(), size=p.stat().st_size)
-             for p in sample]
-    n_bytes = sum(len(text_bytes(p)) for p in sample)
-    stage_dir = work / "stages" / "_staging" / "perf"
-    shard_dir = stage_dir / "shards" / "shard-00000"
-    load0 = loadavg()
-
-    timer = StageTimer()
-    patched: dict[str, object] = {}
-    for name, value in vars(shard_mod).items():
-        module = getattr(value, "__module__", "") or ""
-        if callable(value) and not isinstance(value, type) and (
-                name in STAGE_OF or (module.startswith("textlake.") and module != "textlake.shard")):
-            patched[name] = value
-    patched.update({n: getattr(shard_mod, n) for n in PASS_OF if hasattr(shard_mod, n)})
-    original_observe = SourceProfile.observe
-    stage_calls: dict[str, str] = {}
-    try:
-        for name, fn in patched.items():
-            if name in PASS_OF:
-                setattr(shard_mod, name, timer.wrap_pass(PASS_OF[name], fn))
-            else:
-                stage_calls[name] = STAGE_OF.get(name, name)
-                setattr(shard_mod, name, _passwise(timer, STAGE_OF.get(name, name), fn))
-        SourceProfile.observe = _passwise(timer, "learn", original_observe)
-        c0 = time.process_time()
-        result = shard_mod.process_shard(files, str(shard_dir), ctx, {}, None)
-        worker_cpu = time.process_time() - c0
-    finally:
-        for name, fn in patched.items():
-            setattr(shard_mod, name, fn)
-        SourceProfile.observe = original_observe
-
-    stages_cpu = dict(timer.cpu)
-    known = {*STAGE_OF.values(), "read (learn pass)", "decode (learn pass)"}
-    for name in [n for n, cpu in stages_cpu.items() if n not in known and cpu < 0.001]:
-        del stages_cpu[name]  # helpers that cost nothing (iter_chunks, …): folded into rows+other
-    stages_cpu["rows+other"] = stages_cpu.get("rows+other", 0.0) + worker_cpu - sum(stages_cpu.values())
-
-    from textlake.validate import validate_staged
-
-    fixed = {}
-    if "great_expectations" not in sys.modules:
-        t = time.perf_counter()
-        import great_expectations  # noqa: F401  (the import is a fixed cost of every validate step)
-
-        fixed["validate: GX import"] = round(time.perf_counter() - t, 3)
-    c0 = time.process_time()
-    report = validate_staged(str(stage_dir), str(work / "stages"), "bench")
-    stages_cpu["validate"] = time.process_time() - c0
-
-    order = ["read (learn pass)", "decode (learn pass)", "source", "learn", "read", "decode", "hash", "clean+segment",
-             "sentences", "language", "rows+other", "write", "validate"]
-    names = [n for n in order if n in stages_cpu] + sorted(n for n in stages_cpu if n not in order)
-    total_cpu = sum(stages_cpu.values())
-    stages = [{"stage": n, "cpu_s": round(stages_cpu[n], 3), "calls": timer.calls.get(n),
-               "mb_per_s": round(n_bytes / MB / stages_cpu[n], 2) if stages_cpu[n] > 0 else None,
-               "share": round(stages_cpu[n] / total_cpu, 4)} for n in names]
-    counts = result.counts
-    return {"files": len(sample), "text_mb": round(n_bytes / MB, 2), "documents": counts.get("documents", 0),
-            "segments": counts.get("segments", 0), "stages": stages, "fixed_costs_s": fixed,
-            "worker_cpu_s": round(worker_cpu, 3), "total_cpu_s": round(total_cpu, 3),
-            "single_core_mb_per_s": round(n_bytes / MB / total_cpu, 2),
-            "worker_only_mb_per_s": round(n_bytes / MB / worker_cpu, 2),
-            "timed_functions": stage_calls,
-            "validation_checked_rows": report.checked_rows, "loadavg_before": load0, "loadavg_after": loadavg()}
-
-
-def _passwise(timer: StageTimer, stage: str, fn):
-    """Like StageTimer.wrap, but read/decode are booked per pass."""
-
-    def timed(*args, **kwargs):
-        frame = [_stage_name(timer, stage), time.process_time(), 0.0]
-        timer.stack.append(frame)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            timer.stack.pop()
-            spent = time.process_time() - frame[1]
-            timer.cpu[frame[0]] += spent - frame[2]
-            timer.calls[frame[0]] += 1
-            if timer.stack:
-                timer.stack[-1][2] += spent
-
-    return timed
-
-
-# --------------------------------------------------------------------------- 4. DAG parse
+# --------------------------------------------------------------------------- 3. DAG parse
 
 _PARSE_SCRIPT = r"""
 import json, sys, time
@@ -486,16 +365,21 @@ print(json.dumps({"airflow_sdk_import_s": round(t1 - t0, 3), "parse_s": round(pa
 def _parse_one(path: Path, runs: int, script: Path, env: dict) -> dict:
     results = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, str(script), str(path)], capture_output=True, text=True, env=env,
-                             cwd=str(REPO), timeout=300)
+        out = subprocess.run(
+            [sys.executable, str(script), str(path)], capture_output=True, text=True, env=env, cwd=str(REPO), timeout=300
+        )
         if out.returncode != 0:
             return {"error": out.stderr[-2000:]}
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     parse = [r["parse_s"] for r in results]
-    return {"runs": runs, "parse_s_median": round(statistics.median(parse), 4), "parse_s_max": round(max(parse), 4),
-            "airflow_sdk_import_s_median": round(statistics.median(r["airflow_sdk_import_s"] for r in results), 3),
-            "heavy_added_by_dag": sorted({m for r in results for m in r["heavy_added_by_dag"]}),
-            "heavy_before_dag": sorted({m for r in results for m in r["heavy_before_dag"]})}
+    return {
+        "runs": runs,
+        "parse_s_median": round(statistics.median(parse), 4),
+        "parse_s_max": round(max(parse), 4),
+        "airflow_sdk_import_s_median": round(statistics.median(r["airflow_sdk_import_s"] for r in results), 3),
+        "heavy_added_by_dag": sorted({m for r in results for m in r["heavy_added_by_dag"]}),
+        "heavy_before_dag": sorted({m for r in results for m in r["heavy_before_dag"]}),
+    }
 
 
 def dag_parse(runs: int, work: Path) -> dict:
@@ -503,8 +387,14 @@ def dag_parse(runs: int, work: Path) -> dict:
     env = bench_env(work)
     home = work / "airflow-home"
     home.mkdir(parents=True, exist_ok=True)
-    env.update({"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-                "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"), "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING"})
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        }
+    )
     script = work / "dag_parse_timed.py"
     script.write_text(_PARSE_SCRIPT % {"heavy": HEAVY_MODULES})
     result = _parse_one(DAG_FILE, runs, script, env)
@@ -555,8 +445,10 @@ print(json.dumps({"version": version("datatrove"), "wall_s": round(wall, 3), "cp
 def datatrove_bench(sample: list[Path], sample_mb: float, work: Path, python: Path) -> dict:
     """datatrove's quality filters on (part of) the sample, one process, in its own venv."""
     if not python.exists():
-        return {"error": f"{python} not found: create it with `python3 -m venv /tmp/dtvenv && "
-                         f"/tmp/dtvenv/bin/pip install 'datatrove[processing]' spacy` (never in requirements.txt)"}
+        return {
+            "error": f"{python} not found: create it with `python3 -m venv /tmp/dtvenv && "
+            f"/tmp/dtvenv/bin/pip install 'datatrove[processing]' spacy` (never in requirements.txt)"
+        }
     files, size = [], 0
     for p in sample:
         if size >= sample_mb * MB:
@@ -566,25 +458,44 @@ def datatrove_bench(sample: list[Path], sample_mb: float, work: Path, python: Pa
     listing = work / "datatrove-files.json"
     listing.write_text(json.dumps(files))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env.update({"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-                "DATATROVE_COLORIZE_LOGS": "0", "LOGURU_LEVEL": "WARNING"})
+    env.update(
+        {
+            "HF_HUB_OFFLINE": "1",
+            "HF_DATASETS_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "DATATROVE_COLORIZE_LOGS": "0",
+            "LOGURU_LEVEL": "WARNING",
+        }
+    )
     load0 = loadavg()
     try:
-        out = subprocess.run([str(python), "-c", _DATATROVE_SCRIPT, str(listing)], capture_output=True, text=True,
-                             env=env, cwd=str(work), timeout=3600)
+        out = subprocess.run(
+            [str(python), "-c", _DATATROVE_SCRIPT, str(listing)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=str(work),
+            timeout=3600,
+        )
     except subprocess.TimeoutExpired:
         return {"error": "datatrove did not finish within an hour"}
     if out.returncode != 0:
         return {"error": f"datatrove failed (exit {out.returncode}): " + out.stderr.strip()[-1500:]}
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    result.update({"files": len(files), "text_mb": round(size / MB, 2),
-                   "mb_per_s_per_core": round(size / MB / result["cpu_s"], 3),
-                   "docs_per_s_per_core": round(len(files) / result["cpu_s"], 1),
-                   "loadavg_before": load0, "loadavg_after": loadavg()})
+    result.update(
+        {
+            "files": len(files),
+            "text_mb": round(size / MB, 2),
+            "mb_per_s_per_core": round(size / MB / result["cpu_s"], 3),
+            "docs_per_s_per_core": round(len(files) / result["cpu_s"], 1),
+            "loadavg_before": load0,
+            "loadavg_after": loadavg(),
+        }
+    )
     return result
 
 
-# --------------------------------------------------------------------------- 6. profile
+# --------------------------------------------------------------------------- 5. profile
 
 
 def _worker_loop(corpus: Path, listing: Path, work: Path) -> None:
@@ -594,8 +505,7 @@ def _worker_loop(corpus: Path, listing: Path, work: Path) -> None:
     from textlake.shard import RunContext, process_shard
 
     paths = [Path(p) for p in json.loads(listing.read_text())]
-    files = [InputFile(uri=f"file://{p}", relative=p.relative_to(corpus).as_posix(), size=p.stat().st_size)
-             for p in paths]
+    files = [InputFile(uri=f"file://{p}", relative=p.relative_to(corpus).as_posix(), size=p.stat().st_size) for p in paths]
     config = PipelineConfig.from_overrides({"input": str(corpus), "output": str(work / "profile-out"), "workers": 1})
     ctx = RunContext(run_id="profile", ingested_at=dt.datetime.now(dt.UTC), config=config)
     process_shard(files, str(work / "profile-stage" / "shards" / "shard-00000"), ctx, {}, None)
@@ -652,22 +562,40 @@ def summarize_profile(raw: Path, root: str, anchors: tuple[str, ...], depth: int
             inclusive[f] += n
         for i, f in enumerate(frames):
             if f.endswith(tuple(f":{a}" for a in anchors)):
-                below = [x.split(":")[-1] for x in frames[i + 1:i + 1 + depth]] or ["(own)"]
+                below = [x.split(":")[-1] for x in frames[i + 1 : i + 1 + depth]] or ["(own)"]
                 steps[" > ".join([f.split(":")[-1], *below])] += n
                 break
     if not total:
         return {"samples": 0, "import_samples": imports, "error": f"no samples under {root}"}
     focus = [k for k in inclusive if not k.startswith(("<frozen", "threading", "concurrent/")) and "perf.py:" not in k]
-    return {"samples": total, "import_samples": imports,
-            "by_step": [{"step": k, "share": round(v / total, 4)} for k, v in steps.most_common(top)],
-            "top_own": [{"function": k, "share": round(v / total, 4)} for k, v in own.most_common(top)],
-            "top_inclusive": [{"function": k, "share": round(inclusive[k] / total, 4)}
-                              for k in sorted(focus, key=inclusive.__getitem__, reverse=True)[:top]]}
+    return {
+        "samples": total,
+        "import_samples": imports,
+        "by_step": [{"step": k, "share": round(v / total, 4)} for k, v in steps.most_common(top)],
+        "top_own": [{"function": k, "share": round(v / total, 4)} for k, v in own.most_common(top)],
+        "top_inclusive": [
+            {"function": k, "share": round(inclusive[k] / total, 4)}
+            for k in sorted(focus, key=inclusive.__getitem__, reverse=True)[:top]
+        ],
+    }
 
 
 def _py_spy(py_spy: str, raw: Path, args: list[str], work: Path) -> str | None:
-    cmd = [py_spy, "record", "--format", "raw", "--rate", "200", "--nonblocking", "-o", str(raw), "--",
-           sys.executable, str(Path(__file__).resolve()), *args]
+    cmd = [
+        py_spy,
+        "record",
+        "--format",
+        "raw",
+        "--rate",
+        "200",
+        "--nonblocking",
+        "-o",
+        str(raw),
+        "--",
+        sys.executable,
+        str(Path(__file__).resolve()),
+        *args,
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, env=bench_env(work), cwd=str(REPO))
     if out.returncode != 0 or not raw.exists():
         return f"py-spy failed (exit {out.returncode}): {out.stderr.strip()[-1500:]}"
@@ -681,14 +609,20 @@ def profile_run(py_spy: str, corpus: Path, sample: list[Path], work: Path) -> di
     result: dict = {"tool": f"py-spy ({py_spy})"}
     raw = work / "profile-worker.txt"
     error = _py_spy(py_spy, raw, ["--_worker-loop", str(corpus), str(listing), str(work)], work)
-    result["worker"] = {"error": error} if error else {
-        "raw": str(raw), **summarize_profile(raw, "_worker_loop", ("observe_chunk", "segment_chunk"))}
+    result["worker"] = (
+        {"error": error}
+        if error
+        else {"raw": str(raw), **summarize_profile(raw, "_worker_loop", ("observe_chunk", "segment_chunk"))}
+    )
     if error:
         return result
     raw = work / "profile-validate.txt"
     error = _py_spy(py_spy, raw, ["--_validate-loop", str(work / "profile-stage"), str(work / "profile-gx")], work)
-    result["validate"] = {"error": error} if error else {
-        "raw": str(raw), **summarize_profile(raw, "_validate_loop", ("validate_staged",), depth=2)}
+    result["validate"] = (
+        {"error": error}
+        if error
+        else {"raw": str(raw), **summarize_profile(raw, "_validate_loop", ("validate_staged",), depth=2)}
+    )
     return result
 
 
@@ -707,33 +641,49 @@ def evaluate(report: dict, compare: dict | None) -> dict:
     dag = report.get("dag_parse") or {}
     if "parse_s_median" in dag:
         targets["DAG parse <= 0.3 s, no heavy imports"] = {
-            "value": dag["parse_s_median"], "limit": TARGETS["dag_parse_s_max"],
+            "value": dag["parse_s_median"],
+            "limit": TARGETS["dag_parse_s_max"],
             "met": dag["parse_s_median"] <= TARGETS["dag_parse_s_max"] and not dag["heavy_added_by_dag"],
-            "note": f"heavy modules added by the DAG file: {dag['heavy_added_by_dag'] or 'none'}"}
+            "note": f"heavy modules added by the DAG file: {dag['heavy_added_by_dag'] or 'none'}",
+        }
     if compare and pipe and "mb_per_s" in compare.get("derived", {}):
         a, b = report["derived"]["mb_per_s"], compare["derived"]["mb_per_s"]
         rel = a / b - 1
-        targets["cost linear"] = {"value": round(rel, 3), "limit": TARGETS["linear_tolerance"],
-                                  "met": abs(rel) <= TARGETS["linear_tolerance"],
-                                  "note": f"{a} MB/s at {report['corpus']['text_bytes'] / MB:.0f} MB vs {b} MB/s at "
-                                          f"{compare['corpus']['text_bytes'] / MB:.0f} MB"}
+        targets["cost linear"] = {
+            "value": round(rel, 3),
+            "limit": TARGETS["linear_tolerance"],
+            "met": abs(rel) <= TARGETS["linear_tolerance"],
+            "note": f"{a} MB/s at {report['corpus']['text_bytes'] / MB:.0f} MB vs {b} MB/s at "
+            f"{compare['corpus']['text_bytes'] / MB:.0f} MB",
+        }
     return targets
 
 
 def _pipeline_targets(report: dict, pipe: dict) -> dict:
     targets = {}
     targets["wall <= 2.5x I/O floor"] = {
-        "value": report["derived"]["floor_ratio"], "limit": TARGETS["floor_ratio_max"],
+        "value": report["derived"]["floor_ratio"],
+        "limit": TARGETS["floor_ratio_max"],
         "met": report["derived"]["floor_ratio"] <= TARGETS["floor_ratio_max"],
-        "note": f"{pipe['cores']} cores, --workers {pipe['workers_arg']}, {report['corpus']['text_bytes'] / MB:.0f} MB"}
+        "note": f"{pipe['cores']} cores, --workers {pipe['workers_arg']}, {report['corpus']['text_bytes'] / MB:.0f} MB",
+    }
     ratio = report["derived"].get("per_core_vs_datatrove")
-    targets["per-core >= 20x datatrove"] = {"value": ratio, "limit": TARGETS["per_core_vs_datatrove_min"],
-                                            "met": None if ratio is None else ratio >= TARGETS["per_core_vs_datatrove_min"]}
-    targets["peak RSS <= 1 GB"] = {"value": pipe["peak_rss_mb"], "limit": TARGETS["peak_rss_mb_max"],
-                                   "met": pipe["peak_rss_mb"] <= TARGETS["peak_rss_mb_max"],
-                                   "note": f"largest file {report['corpus']['largest_file_mb']} MB"}
-    targets["GX <= 10% of the run"] = {"value": pipe["gx_share"], "limit": TARGETS["gx_share_max"],
-                                       "met": pipe["gx_share"] <= TARGETS["gx_share_max"]}
+    targets["per-core >= 20x datatrove"] = {
+        "value": ratio,
+        "limit": TARGETS["per_core_vs_datatrove_min"],
+        "met": None if ratio is None else ratio >= TARGETS["per_core_vs_datatrove_min"],
+    }
+    targets["peak RSS <= 1 GB"] = {
+        "value": pipe["peak_rss_mb"],
+        "limit": TARGETS["peak_rss_mb_max"],
+        "met": pipe["peak_rss_mb"] <= TARGETS["peak_rss_mb_max"],
+        "note": f"largest file {report['corpus']['largest_file_mb']} MB",
+    }
+    targets["GX <= 10% of the run"] = {
+        "value": pipe["gx_share"],
+        "limit": TARGETS["gx_share_max"],
+        "met": pipe["gx_share"] <= TARGETS["gx_share_max"],
+    }
     return targets
 
 
@@ -748,53 +698,74 @@ def fmt(v, nd=2) -> str:
 def print_report(r: dict) -> None:
     c, floor, pipe, d = r["corpus"], r["io_floor"], r["pipeline"], r["derived"]
     out = []
-    out.append(f"textlake perf  {r['meta']['utc']}  {r['meta']['cores']} cores  git {r['meta']['git']}  "
-               f"load avg at start {r['meta']['loadavg_start']}, at end {r['meta']['loadavg_end']}")
-    out.append(f"corpus: {c['files']:,} files, {c['text_bytes'] / MB:,.1f} MB text ({c['disk_bytes'] / MB:,.1f} MB on disk, "
-               f"{c['gzip_files']} gzip), largest file {c['largest_file_mb']} MB")
+    out.append(
+        f"textlake perf  {r['meta']['utc']}  {r['meta']['cores']} cores  git {r['meta']['git']}  "
+        f"load avg at start {r['meta']['loadavg_start']}, at end {r['meta']['loadavg_end']}"
+    )
+    out.append(
+        f"corpus: {c['files']:,} files, {c['text_bytes'] / MB:,.1f} MB text ({c['disk_bytes'] / MB:,.1f} MB on disk, "
+        f"{c['gzip_files']} gzip), largest file {c['largest_file_mb']} MB"
+    )
     out.append("")
     out.append(f"{'':34}{'wall s':>9}{'MB/s':>9}{'docs/s':>9}{'CPU s':>9}{'CPU util':>10}{'peak RSS MB':>13}")
-    out.append(f"{'I/O floor (1 process)':34}{fmt(floor['wall_s']):>9}"
-               f"{fmt(floor['mb_per_s']):>9}{fmt(round(floor['files'] / floor['wall_s'])):>9}{fmt(floor['cpu_s']):>9}"
-               f"{'':>10}{'':>13}")
+    out.append(
+        f"{'I/O floor (1 process)':34}{fmt(floor['wall_s']):>9}"
+        f"{fmt(floor['mb_per_s']):>9}{fmt(round(floor['files'] / floor['wall_s'])):>9}{fmt(floor['cpu_s']):>9}"
+        f"{'':>10}{'':>13}"
+    )
     if "error" in pipe:
         out.append(f"pipeline: FAILED: {pipe['error'][-1500:]}")
     else:
-        out.append(f"{'pipeline (CLI, --workers ' + str(pipe['workers_arg']) + ')':34}{fmt(pipe['wall_s']):>9}"
-                   f"{fmt(d['mb_per_s']):>9}{fmt(d['docs_per_s'], 0):>9}{fmt(pipe['tree_cpu_s']):>9}"
-                   f"{pipe['cpu_utilisation']:>9.0%} {fmt(pipe['peak_rss_mb'], 0):>12}")
-        out.append(f"pipeline / floor: {d['floor_ratio']:.2f}x   per core: {d['mb_per_s_per_core']:.2f} MB/s "
-                   f"(text MB / tree CPU s)   processes at peak RSS: {pipe['procs_at_peak']} "
-                   f"(largest single {pipe['max_single_rss_mb']:.0f} MB; peak PSS sum "
-                   f"{pipe['peak_pss_mb_sampled_0_5s']:.0f} MB, sampled every 0.5 s)")
-        out.append(f"other processes on the machine used {pipe['other_processes_cpu_s']:.0f} CPU s during the run "
-                   f"({pipe['other_processes_cpu_s'] / (pipe['wall_s'] * pipe['cores']):.0%} of its cores)")
+        out.append(
+            f"{'pipeline (CLI, --workers ' + str(pipe['workers_arg']) + ')':34}{fmt(pipe['wall_s']):>9}"
+            f"{fmt(d['mb_per_s']):>9}{fmt(d['docs_per_s'], 0):>9}{fmt(pipe['tree_cpu_s']):>9}"
+            f"{pipe['cpu_utilisation']:>9.0%} {fmt(pipe['peak_rss_mb'], 0):>12}"
+        )
+        out.append(
+            f"pipeline / floor: {d['floor_ratio']:.2f}x   per core: {d['mb_per_s_per_core']:.2f} MB/s "
+            f"(text MB / tree CPU s)   processes at peak RSS: {pipe['procs_at_peak']} "
+            f"(largest single {pipe['max_single_rss_mb']:.0f} MB; peak PSS sum "
+            f"{pipe['peak_pss_mb_sampled_0_5s']:.0f} MB, sampled every 0.5 s)"
+        )
+        out.append(
+            f"other processes on the machine used {pipe['other_processes_cpu_s']:.0f} CPU s during the run "
+            f"({pipe['other_processes_cpu_s'] / (pipe['wall_s'] * pipe['cores']):.0%} of its cores)"
+        )
         steps = pipe["steps_wall_s"]
-        out.append("pipeline steps (wall s): " + ", ".join(f"{k} {v:.2f} ({v / pipe['wall_s']:.0%})" for k, v in steps.items())
-                   + f", interpreter+imports {pipe['startup_s']:.2f}")
-    s = r.get("stages")
-    if s:
+        out.append(
+            "pipeline steps (wall s): "
+            + ", ".join(f"{k} {v:.2f} ({v / pipe['wall_s']:.0%})" for k, v in steps.items())
+            + f", interpreter+imports {pipe['startup_s']:.2f}"
+        )
+    chain = pipe.get("chain")
+    if chain:
         out.append("")
-        out.append(f"core stages, one core, in-process, sample {s['files']:,} files / {s['text_mb']:.1f} MB:")
-        out.append(f"  {'stage':22}{'CPU s':>9}{'calls':>9}{'MB/s':>10}{'% core':>9}")
-        worst = max(s["stages"], key=lambda x: x["cpu_s"])["stage"]
-        for st in s["stages"]:
-            mark = "  <- slowest" if st["stage"] == worst else ""
-            out.append(f"  {st['stage']:22}{fmt(st['cpu_s'], 3):>9}{fmt(st['calls']):>9}{fmt(st['mb_per_s']):>10}"
-                       f"{st['share']:>9.1%}{mark}")
-        out.append(f"  {'total':22}{fmt(s['total_cpu_s'], 3):>9}{'':>9}{fmt(s['single_core_mb_per_s']):>10}")
-        for k, v in s["fixed_costs_s"].items():
-            out.append(f"  fixed: {k} {v:.2f} s (not in the shares)")
-        out.append(f"  shard worker alone (both passes, no GX): {s['worker_only_mb_per_s']:.2f} MB/s per core")
+        out.append("the run's steps (its manifest: CPU summed over the pool's workers; MB/s = text MB / step CPU s):")
+        out.append(
+            f"  {'step':16}{'stage':10}{'in':>9}{'out':>9}{'dropped':>9}{'lines out':>11}{'CPU s':>9}{'MB/s':>10}{'share':>8}"
+        )
+        worst = max(chain["steps"], key=lambda x: x["cpu_s"])["step"]
+        for st in chain["steps"]:
+            mark = "  <- most CPU" if st["step"] == worst else ""
+            out.append(
+                f"  {st['step']:16}{st['stage']:10}{st['docs_in']:>9,}{st['docs_out']:>9,}{st['dropped']:>9,}"
+                f"{st['lines_dropped']:>11,}{fmt(st['cpu_s'], 2):>9}{fmt(st['mb_per_s']):>10}{st['share']:>8.1%}{mark}"
+            )
+        out.append(
+            f"  {'all steps':16}{'':10}{'':>9}{'':>9}{'':>9}{'':>11}{fmt(chain['cpu_s'], 2):>9}"
+            f"{fmt(chain['mb_per_s_per_core']):>10}"
+        )
     dtv = r.get("datatrove")
     if dtv is not None:
         out.append("")
         if "error" in dtv:
             out.append(f"datatrove: not measured: {dtv['error']}")
         else:
-            out.append(f"datatrove {dtv['version']} C4+Gopher+FineWeb filters, 1 process, {dtv['files']:,} files / "
-                       f"{dtv['text_mb']:.1f} MB: {dtv['cpu_s']:.1f} CPU s, {dtv['mb_per_s_per_core']:.3f} MB/s per core, "
-                       f"kept {dtv['kept_documents']} docs")
+            out.append(
+                f"datatrove {dtv['version']} C4+Gopher+FineWeb filters, 1 process, {dtv['files']:,} files / "
+                f"{dtv['text_mb']:.1f} MB: {dtv['cpu_s']:.1f} CPU s, {dtv['mb_per_s_per_core']:.3f} MB/s per core, "
+                f"kept {dtv['kept_documents']} docs"
+            )
             out.append(f"per-core throughput textlake / datatrove: {fmt(d.get('per_core_vs_datatrove'), 1)}x")
     dag = r.get("dag_parse")
     if dag:
@@ -802,16 +773,20 @@ def print_report(r: dict) -> None:
         if "error" in dag:
             out.append(f"DAG parse: error: {dag['error'][-500:]}")
         else:
-            out.append(f"DAG parse (fresh interpreter, after `import airflow.sdk`, {dag['runs']} runs): median "
-                       f"{dag['parse_s_median']:.3f} s, max {dag['parse_s_max']:.3f} s; airflow.sdk import "
-                       f"{dag['airflow_sdk_import_s_median']:.2f} s; heavy modules added by the DAG: "
-                       f"{dag['heavy_added_by_dag'] or 'none'} (already loaded by airflow.sdk: {dag['heavy_before_dag'] or 'none'})")
+            out.append(
+                f"DAG parse (fresh interpreter, after `import airflow.sdk`, {dag['runs']} runs): median "
+                f"{dag['parse_s_median']:.3f} s, max {dag['parse_s_max']:.3f} s; airflow.sdk import "
+                f"{dag['airflow_sdk_import_s_median']:.2f} s; heavy modules added by the DAG: "
+                f"{dag['heavy_added_by_dag'] or 'none'} (already loaded by airflow.sdk: {dag['heavy_before_dag'] or 'none'})"
+            )
             for name, other in dag.get("other_dag_files", {}).items():
                 if "error" in other:
                     out.append(f"  also {name}: error: {other['error'][-300:]}")
                 else:
-                    out.append(f"  also {name}: median {other['parse_s_median']:.3f} s, heavy modules added: "
-                               f"{other['heavy_added_by_dag'] or 'none'}")
+                    out.append(
+                        f"  also {name}: median {other['parse_s_median']:.3f} s, heavy modules added: "
+                        f"{other['heavy_added_by_dag'] or 'none'}"
+                    )
     prof = r.get("profile")
     if prof:
         out.append("")
@@ -824,8 +799,10 @@ def print_report(r: dict) -> None:
             if "error" in p:
                 out.append(f"profile of the {title}: not measured: {p['error']}")
                 continue
-            out.append(f"profile of the {title} ({p['samples']} samples; {p['import_samples']} more in imports, "
-                       f"left out; {prof['tool']}):")
+            out.append(
+                f"profile of the {title} ({p['samples']} samples; {p['import_samples']} more in imports, "
+                f"left out; {prof['tool']}):"
+            )
             out.append("  by call:")
             for row in p["by_step"][:12]:
                 out.append(f"    {row['share']:>6.1%}  {row['step']}")
@@ -847,21 +824,25 @@ def print_report(r: dict) -> None:
 def git_rev() -> str:
     try:
         rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True,
-                               text=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
         return (rev + ("+dirty" if dirty else "")) if rev else "?"
     except OSError:
         return "?"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 epilog=__doc__.split("\n\n", 1)[1], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ap.add_argument("--size-mb", type=float, default=100, help="corpus size in MB of text (default 100)")
     ap.add_argument("--huge-file-mb", type=float, default=0, help="also write one file of this size")
     ap.add_argument("--workers", type=int, default=0, help="--workers of the pipeline run (0 = every core)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--sample-mb", type=float, default=20, help="sample for the per-stage measurements (default 20)")
+    ap.add_argument("--sample-mb", type=float, default=20, help="sample for --datatrove and --profile (default 20)")
     ap.add_argument("--corpus", type=Path, help="use this corpus instead of generating one (kept)")
     ap.add_argument("--workdir", type=Path, help="where the corpus and outputs go (default: a new folder in /tmp)")
     ap.add_argument("--keep", action="store_true", help="keep the corpus and outputs")
@@ -872,7 +853,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--profile", action="store_true", help="py-spy profile of the shard worker loop on the sample")
     ap.add_argument("--py-spy", help="path of the py-spy binary")
     ap.add_argument("--dag-parse-runs", type=int, default=3, help="fresh interpreters for the DAG parse (0 = skip)")
-    ap.add_argument("--no-stages", action="store_true", help="skip the per-stage measurements")
     ap.add_argument("--compare", type=Path, help="an earlier --json report: checks that MB/s stayed level (linear cost)")
     ap.add_argument("--_worker-loop", nargs=3, dest="worker_loop", help=argparse.SUPPRESS)
     ap.add_argument("--_validate-loop", nargs=2, dest="validate_loop", help=argparse.SUPPRESS)
@@ -889,10 +869,17 @@ def main(argv: list[str] | None = None) -> dict:
         return {}
     work = Path(tempfile.mkdtemp(prefix="textlake-perf-", dir=str(args.workdir) if args.workdir else None))
     log(f"work folder {work}")
-    os.environ["TEXTLAKE_ALLOWED_ROOTS"] = bench_env(work)["TEXTLAKE_ALLOWED_ROOTS"]  # the in-process stages
-    report: dict = {"meta": {"utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-                             "cores": cores(), "python": platform.python_version(), "git": git_rev(),
-                             "loadavg_start": loadavg(), "argv": sys.argv[1:] if argv is None else argv}}
+    os.environ["TEXTLAKE_ALLOWED_ROOTS"] = bench_env(work)["TEXTLAKE_ALLOWED_ROOTS"]  # the profile's in-process loop
+    report: dict = {
+        "meta": {
+            "utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "cores": cores(),
+            "python": platform.python_version(),
+            "git": git_rev(),
+            "loadavg_start": loadavg(),
+            "argv": sys.argv[1:] if argv is None else argv,
+        }
+    }
     try:
         if args.corpus:
             corpus = args.corpus.resolve()
@@ -912,9 +899,6 @@ def main(argv: list[str] | None = None) -> dict:
         except RuntimeError as exc:  # still measure the rest; the exit status says it failed
             log(str(exc))
             report["pipeline"] = {"error": str(exc)[-3000:]}
-        if not args.no_stages and sample:
-            log(f"core stages on {len(sample)} files")
-            report["stages"] = core_stages(corpus, sample, work)
         if args.dag_parse_runs:
             log("DAG parse")
             report["dag_parse"] = dag_parse(args.dag_parse_runs, work)
@@ -924,18 +908,25 @@ def main(argv: list[str] | None = None) -> dict:
         if args.profile:
             py_spy = find_py_spy(args.py_spy)
             log("profile")
-            report["profile"] = (profile_run(py_spy, corpus, sample, work) if py_spy else
-                                 {"error": "py-spy not found: python3 -m venv /tmp/pyspyvenv && /tmp/pyspyvenv/bin/pip "
-                                           "install py-spy (or pass --py-spy)"})
+            report["profile"] = (
+                profile_run(py_spy, corpus, sample, work)
+                if py_spy
+                else {
+                    "error": "py-spy not found: python3 -m venv /tmp/pyspyvenv && /tmp/pyspyvenv/bin/pip "
+                    "install py-spy (or pass --py-spy)"
+                }
+            )
 
         text_mb = report["corpus"]["text_bytes"] / MB
         pipe = report["pipeline"]
         derived = {}
         if "error" not in pipe:
-            derived = {"mb_per_s": round(text_mb / pipe["wall_s"], 2),
-                       "docs_per_s": round(report["corpus"]["files"] / pipe["wall_s"], 1),
-                       "floor_ratio": round(pipe["wall_s"] / report["io_floor"]["wall_s"], 2),
-                       "mb_per_s_per_core": round(text_mb / pipe["tree_cpu_s"], 2)}
+            derived = {
+                "mb_per_s": round(text_mb / pipe["wall_s"], 2),
+                "docs_per_s": round(report["corpus"]["files"] / pipe["wall_s"], 1),
+                "floor_ratio": round(pipe["wall_s"] / report["io_floor"]["wall_s"], 2),
+                "mb_per_s_per_core": round(text_mb / pipe["tree_cpu_s"], 2),
+            }
         dtv = report.get("datatrove") or {}
         if "mb_per_s_per_core" in dtv and derived:
             derived["per_core_vs_datatrove"] = round(derived["mb_per_s_per_core"] / dtv["mb_per_s_per_core"], 1)

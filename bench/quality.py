@@ -6,6 +6,7 @@ all of its documents, exactly as the pipeline would after ingesting them.
 
 usage: python bench/quality.py [--data DIR] --pred OUTDIR [--trace]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "include"))
 
-from textlake.clean import SourceProfile  # noqa: E402
 from textlake.segment import segment_page  # noqa: E402
+from textlake.template import SourceProfile  # noqa: E402
 
 DEFAULT_DATA = (REPO / "../shared/bench/webtext-dev").resolve()
 
@@ -55,26 +56,30 @@ def main() -> None:
 
     trace_lines = []
     for doc_id, seg in results.items():
-        out = {"title": seg.title, "paragraphs": list(seg.paragraphs),
-               "comments": [c.text for c in seg.comments]}
+        out = {"title": seg.title, "paragraphs": list(seg.paragraphs), "comments": [c.text for c in seg.comments]}
         (args.pred / f"{doc_id}.json").write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
         if args.trace:
-            trace_lines.append(json.dumps({
-                "id": doc_id, "title": seg.title,
-                "published_date": seg.published_date.isoformat() if seg.published_date else None,
-                "comments": [{"author": c.author, "depth": c.depth, "text": c.text[:80]} for c in seg.comments],
-                "dropped": [[d.line_no, d.reason, d.text] for d in seg.dropped],
-            }, ensure_ascii=False) + "\n")
+            trace_lines.append(
+                json.dumps(
+                    {
+                        "id": doc_id,
+                        "title": seg.title,
+                        "published_date": seg.published_date.isoformat() if seg.published_date else None,
+                        "comments": [{"author": c.author, "depth": c.depth, "text": c.text[:80]} for c in seg.comments],
+                        "dropped": [[d.line_no, d.reason, d.text] for d in seg.dropped],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     if args.trace:
         (args.pred / "trace.jsonl").write_text("".join(trace_lines), encoding="utf-8")
 
-    cmd = [sys.executable, str(args.data / "score.py"), "--gold", str(args.data / "gold.jsonl"),
-           "--pred", str(args.pred)]
+    cmd = [sys.executable, str(args.data / "score.py"), "--gold", str(args.data / "gold.jsonl"), "--pred", str(args.pred)]
     if args.worst:
         cmd += ["--worst", str(args.worst)]
     subprocess.run(cmd, check=True)
-    print(f"segment_page: {len(results)} docs, {n_bytes / 1e6:.2f} MB in {elapsed:.2f} s "
-          f"= {n_bytes / 1e6 / elapsed:.2f} MB/s")
+    print(f"segment_page: {len(results)} docs, {n_bytes / 1e6:.2f} MB in {elapsed:.2f} s = {n_bytes / 1e6 / elapsed:.2f} MB/s")
 
 
 if __name__ == "__main__":

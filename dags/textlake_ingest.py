@@ -34,35 +34,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Asset, AssetAlias, Param, dag, get_current_context, task
+
+from textlake import layout
+from textlake.config import PipelineConfig, asset_uri
+from textlake.params import form_params
 from textlake_airflow import outcome, run_config, skip, task_defaults
 
-from textlake.config import PipelineConfig, asset_uri
-
 DEFAULTS = PipelineConfig.from_overrides(check=False)  # checked per run: a bad setting fails a run, not the parse
-DATASETS = ("documents", "segments", "comments", "mentions", "files", "quarantine")
-ASSETS = {name: Asset(name=f"textlake_{name}", uri=asset_uri(f"{DEFAULTS.output}/{name}"), group="textlake") for name in DATASETS}
-
-PARAMS = {
-    "input": Param(DEFAULTS.input, type="string", minLength=1, title="Input location",
-                   description="Folder or fsspec URI (file://, s3://…) holding the raw .txt / .txt.gz files; searched recursively."),
-    "output": Param(DEFAULTS.output, type="string", minLength=1, title="Output location",
-                    description="Folder receiving the datasets: <output>/<dataset>/ingest_date=YYYY-MM-DD/…"),
-    "patterns": Param(list(DEFAULTS.patterns), type="array", items={"type": "string"}, minItems=1, title="File patterns",
-                      description="Glob patterns below the input; ** spans folders."),
-    "shard_target_mb": Param(DEFAULTS.shard_target_mb, type="number", minimum=1, maximum=4096, title="Shard size (MB)",
-                             description="Input bytes per mapped shard task."),
-    "max_shards": Param(DEFAULTS.max_shards, type="integer", minimum=1, maximum=1024, title="Maximum shards",
-                        description="Upper bound on mapped shard tasks; shards grow when the input is larger."),
-    "workers": Param(DEFAULTS.workers, type="integer", minimum=0, maximum=256, title="Processes per shard",
-                     description="Worker processes inside each shard task; 0 uses every core of the worker."),
-    "min_body_chars": Param(DEFAULTS.min_body_chars, type="integer", minimum=0, title="Minimum body length",
-                            description="Documents with less main text after cleaning go to quarantine."),
-    "source_from": Param(DEFAULTS.source_from, type="string", enum=["auto", "path", "text"], title="Source from",
-                         description="path: first folder below the input; text: the page's own naming (\"Support X\", \"© X\"); auto: path, else text."),
-    "debug_trace": Param(DEFAULTS.debug_trace, type="boolean", title="Debug trace",
-                         description="Write every dropped line with its reason code to <output>/_debug/<run>/."),
+ASSETS = {
+    name: Asset(name=f"textlake_{name}", uri=asset_uri(f"{DEFAULTS.output}/{name}"), group="textlake")
+    for name in layout.ALWAYS_PUBLISHED
 }
+# The `removed` dataset is published only by runs that audit removals: its events go through an alias.
+REMOVED = AssetAlias(name="textlake_removed_audit", group="textlake")
+
+PARAMS = {name: Param(**spec) for name, spec in form_params(DEFAULTS).items()}  # include/textlake/params.py
 
 
 def config() -> PipelineConfig:
@@ -90,10 +77,11 @@ def textlake_ingest():
         context = get_current_context()
         run_after = context["dag_run"].run_after  # never logical_date: it is None for UI runs
         with outcome():
-            return pipeline.plan(config(), context["run_id"], run_after.astimezone(dt.timezone.utc))["manifests"]
+            return pipeline.plan(config(), context["run_id"], run_after.astimezone(dt.UTC))["manifests"]
 
-    @task(map_index_template="{{ shard_label }}", pool=DEFAULTS.shard_pool,
-          max_active_tis_per_dagrun=DEFAULTS.max_parallel_shards)
+    @task(
+        map_index_template="{{ shard_label }}", pool=DEFAULTS.shard_pool, max_active_tis_per_dagrun=DEFAULTS.max_parallel_shards
+    )
     def process_shard(manifest: str) -> dict:
         """Decode, clean, segment and enrich one shard into staging."""
         from pathlib import Path
@@ -101,7 +89,7 @@ def textlake_ingest():
         from textlake import pipeline
 
         get_current_context()["shard_label"] = Path(manifest).stem
-        with outcome():
+        with outcome(), pipeline.shard_pools():
             return pipeline.run_shard(config(), manifest)
 
     @task(trigger_rule="none_failed")
@@ -112,9 +100,9 @@ def textlake_ingest():
         with outcome():
             return pipeline.validate(config(), get_current_context()["run_id"])
 
-    @task(outlets=list(ASSETS.values()), trigger_rule="none_failed")
+    @task(outlets=[*ASSETS.values(), REMOVED], trigger_rule="none_failed")
     def publish(report: dict) -> dict:
-        """Atomic publish; one Asset event per dataset with its row counts."""
+        """Atomic publish; one Asset event per dataset with its row counts and what the run removed."""
         from textlake import pipeline
 
         context = get_current_context()
@@ -123,9 +111,20 @@ def textlake_ingest():
             if pipeline.finished_counts(settings, context["run_id"]) is not None:
                 skip("the run is published already; its Asset events were emitted then")
             counts = pipeline.publish(settings, context["run_id"])
+            removed = pipeline.removal_totals(settings, context["run_id"])
         for name, asset in ASSETS.items():
             context["outlet_events"][asset].extra = {
-                "run_id": pipeline.run_token(context["run_id"]), "location": f"{settings.output}/{name}", **counts[name]}
+                "run_id": pipeline.run_token(context["run_id"]),
+                "location": f"{settings.output}/{name}",
+                **counts[name],
+                **removed,
+            }
+        if counts.get("removed", {}).get("rows"):
+            location = f"{settings.output}/removed"
+            context["outlet_events"][REMOVED].add(
+                Asset(name="textlake_removed", uri=asset_uri(location), group="textlake"),
+                extra={"run_id": pipeline.run_token(context["run_id"]), "location": location, **counts["removed"]},
+            )
         return counts
 
     manifests = plan()

@@ -14,9 +14,9 @@ import datetime as dt
 
 import pendulum
 from airflow.sdk import Param, dag, task
-from textlake_airflow import outcome, skip, task_defaults
 
 from textlake.config import PipelineConfig
+from textlake_airflow import outcome, skip, task_defaults
 
 DEFAULTS = PipelineConfig.from_overrides(check=False)
 
@@ -30,10 +30,20 @@ DEFAULTS = PipelineConfig.from_overrides(check=False)
     doc_md=__doc__,
     tags=["textlake", "maintenance"],
     params={
-        "output": Param(DEFAULTS.output, type="string", minLength=1, title="Output location",
-                        description="The datasets' folder (local or network file system)."),
-        "min_files": Param(8, type="integer", minimum=2, title="Files per partition",
-                           description="Compact a partition once it holds at least this many files."),
+        "output": Param(
+            DEFAULTS.output,
+            type="string",
+            minLength=1,
+            title="Output location",
+            description="The datasets' folder (local or network file system).",
+        ),
+        "min_files": Param(
+            8,
+            type="integer",
+            minimum=2,
+            title="Files per partition",
+            description="Compact a partition once it holds at least this many files.",
+        ),
     },
     default_args=task_defaults(timeout=dt.timedelta(hours=2)),
 )

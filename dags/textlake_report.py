@@ -34,15 +34,18 @@ import logging
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, get_current_context, task
-from textlake_airflow import outcome, run_config, task_defaults
 
+from textlake import layout
 from textlake.config import PipelineConfig, asset_uri
+from textlake_airflow import outcome, run_config, task_defaults
 
 log = logging.getLogger("textlake")
 DEFAULTS = PipelineConfig.from_overrides(check=False)  # checked per run, never at parse time
 # The same Asset the ingest DAG's publish task emits (same name and URI, so one Asset).
 DOCUMENTS = Asset(name="textlake_documents", uri=asset_uri(f"{DEFAULTS.output}/documents"), group="textlake")
-REPORT = Asset(name="textlake_report", uri=asset_uri(f"{DEFAULTS.work_dir}/_reports/latest"), group="textlake")
+REPORT = Asset(
+    name="textlake_report", uri=asset_uri(str(layout.reports_root(DEFAULTS.work_dir) / layout.LATEST_REPORT)), group="textlake"
+)
 
 
 @dag(
@@ -53,9 +56,14 @@ REPORT = Asset(name="textlake_report", uri=asset_uri(f"{DEFAULTS.work_dir}/_repo
     max_active_runs=1,
     doc_md=__doc__,
     params={
-        "output": Param(DEFAULTS.output, type="string", minLength=1, title="Output location",
-                        description="Datasets to report on, for runs started by hand; asset-triggered runs use the "
-                                    "locations in their triggering events."),
+        "output": Param(
+            DEFAULTS.output,
+            type="string",
+            minLength=1,
+            title="Output location",
+            description="Datasets to report on, for runs started by hand; asset-triggered runs use the "
+            "locations in their triggering events.",
+        ),
     },
     tags=["textlake", "report"],
     default_args=task_defaults(timeout=dt.timedelta(minutes=30)),
@@ -75,8 +83,11 @@ def textlake_report():
         for output in outputs:
             with outcome():
                 config = run_config({"output": output})  # the allowed roots apply here too
-            result = report.build_report(config.output, report_dir=f"{config.work_dir}/_reports/{run_token(context['run_id'])}",
-                                         options=config.storage_options)
+            result = report.build_report(
+                config.output,
+                report_dir=str(layout.reports_root(config.work_dir) / run_token(context["run_id"])),
+                options=config.storage_options,
+            )
             log.info("report: %s %s", result["index"], result["headline"])
             results.append({k: result[k] for k in ("index", "latest", "headline", "run_ids")})
         context["outlet_events"][REPORT].extra = {

@@ -35,15 +35,25 @@ class RunRefused(SystemExit):
     """The task ends without a traceback (Airflow logs `Task exited`), and the retry policy fails it."""
 
 
-RETRY_POLICY = ExceptionRetryPolicy(rules=[RetryRule(
-    exception=RunRefused, action=RetryAction.FAIL,
-    reason="the run's configuration is refused; retrying cannot mend it")])
+RETRY_POLICY = ExceptionRetryPolicy(
+    rules=[
+        RetryRule(
+            exception=RunRefused, action=RetryAction.FAIL, reason="the run's configuration is refused; retrying cannot mend it"
+        )
+    ]
+)
 
 
 def task_defaults(timeout: dt.timedelta) -> dict[str, Any]:
     """Every textlake task: retried twice with exponential back-off, bounded in time, config errors final."""
-    return {"owner": "data-platform", "retries": 2, "retry_delay": dt.timedelta(seconds=30),
-            "retry_exponential_backoff": True, "execution_timeout": timeout, "retry_policy": RETRY_POLICY}
+    return {
+        "owner": "data-platform",
+        "retries": 2,
+        "retry_delay": dt.timedelta(seconds=30),
+        "retry_exponential_backoff": True,
+        "execution_timeout": timeout,
+        "retry_policy": RETRY_POLICY,
+    }
 
 
 @contextlib.contextmanager

@@ -38,45 +38,64 @@ import re
 import sys
 from pathlib import Path
 
+from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from airflow.plugins_manager import AirflowPlugin
+from textlake import layout
 
 PREFIX = "/textlake"
-DATA_DOCS = Path("_quality") / "gx" / "uncommitted" / "data_docs" / "local_site"  # textlake.validate.data_docs_index
-REPORTS = "_reports"
-ASSETS = Path(os.environ.get("TEXTLAKE_DATA_DOCS_ASSETS") or Path(sys.prefix) / "share" / "textlake" / "data-docs") / "node_modules"
+
+ASSETS = (
+    Path(os.environ.get("TEXTLAKE_DATA_DOCS_ASSETS") or Path(sys.prefix) / "share" / "textlake" / "data-docs") / "node_modules"
+)
 
 # Every address the Data Docs pages load (great_expectations/render/view/templates), and the
 # installed file (below ASSETS) served instead. tests/integration/test_ui_plugin.py fails when a
 # page loads anything else from the network, e.g. after a Great Expectations upgrade.
-OFFLINE_ASSETS = {
-    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery/dist/jquery.min.js",
-    # Bootstrap 4.3.1 asks for popper.js ^1.14.7; the pages name 1.12.9.
-    "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "popper.js/dist/umd/popper.min.js",
-    "https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js": "bootstrap/dist/js/bootstrap.min.js",
-    "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
-    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css":
-        "@forevolve/bootstrap-dark/dist/css/bootstrap-prefers-dark.css",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table/dist/bootstrap-table.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table/dist/bootstrap-table.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
-        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.js",
-    # the pages name 1.19.0 for the extension's styles and 1.19.1 for everything else
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
-        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
-        "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
-        "bootstrap-datepicker/dist/js/bootstrap-datepicker.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
-        "bootstrap-datepicker/dist/css/bootstrap-datepicker.min.css",
-    "https://cdn.jsdelivr.net/npm/vega@5": "vega/build/vega.min.js",
-    "https://cdn.jsdelivr.net/npm/vega-lite@5": "vega-lite/build/vega-lite.min.js",
-    "https://cdn.jsdelivr.net/npm/vega-embed@6": "vega-embed/build/vega-embed.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "@fortawesome/fontawesome-free/css/all.min.css",
-}
+OFFLINE_ASSETS = dict(
+    [
+        ("https://code.jquery.com/jquery-3.7.1.min.js", "jquery/dist/jquery.min.js"),
+        # Bootstrap 4.3.1 asks for popper.js ^1.14.7; the pages name 1.12.9.
+        ("https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js", "popper.js/dist/umd/popper.min.js"),
+        ("https://stackpath.bootstrapcdn.com/bootstrap/4.3.1/js/bootstrap.min.js", "bootstrap/dist/js/bootstrap.min.js"),
+        ("https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css", "bootstrap/dist/css/bootstrap.min.css"),
+        (
+            "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css",
+            "@forevolve/bootstrap-dark/dist/css/bootstrap-prefers-dark.css",
+        ),
+        ("https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js", "bootstrap-table/dist/bootstrap-table.min.js"),
+        ("https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css", "bootstrap-table/dist/bootstrap-table.min.css"),
+        (
+            "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js",
+            "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.js",
+        ),
+        # the pages name 1.19.0 for the extension's styles and 1.19.1 for everything else
+        (
+            "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css",
+            "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.min.css",
+        ),
+        (
+            "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css",
+            "bootstrap-table/dist/extensions/filter-control/bootstrap-table-filter-control.css",
+        ),
+        (
+            "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js",
+            "bootstrap-datepicker/dist/js/bootstrap-datepicker.min.js",
+        ),
+        (
+            "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css",
+            "bootstrap-datepicker/dist/css/bootstrap-datepicker.min.css",
+        ),
+        ("https://cdn.jsdelivr.net/npm/vega@5", "vega/build/vega.min.js"),
+        ("https://cdn.jsdelivr.net/npm/vega-lite@5", "vega-lite/build/vega-lite.min.js"),
+        ("https://cdn.jsdelivr.net/npm/vega-embed@6", "vega-embed/build/vega-embed.min.js"),
+        (
+            "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css",
+            "@fortawesome/fontawesome-free/css/all.min.css",
+        ),
+    ]
+)
 # The logo, fetched from GX's bucket with the data context's id attached: the site has its own copy.
 _GX_LOGO = re.compile(r"https://great-expectations-web-assets\.s3\.[^\"'\s]*/logo-long\.png[^\"'\s]*")
 _SITE_STATIC = re.compile(r"""((?:src|href)=["'])(?:\./|\.\./)*static/""")
@@ -129,23 +148,44 @@ def _serve(root: Path, path: str, cache: str = "no-cache") -> FileResponse:
 def index() -> str:
     """Links to the newest report, the report history and the Data Docs."""
     base = work_dir()
-    reports = base / REPORTS
-    latest = reports / "latest" / "index.html"
-    history = sorted((p for p in reports.glob("*/index.html") if not p.parent.name.startswith(".") and p.parent.name != "latest"),
-                     key=lambda p: p.stat().st_mtime, reverse=True)[:30] if reports.is_dir() else []
-    docs = base / DATA_DOCS / "index.html"
+    reports = layout.reports_root(base)
+    latest = reports / layout.LATEST_REPORT / "index.html"
+    history = (
+        sorted(
+            (
+                p
+                for p in reports.glob("*/index.html")
+                if not p.parent.name.startswith(".") and p.parent.name != layout.LATEST_REPORT
+            ),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )[:30]
+        if reports.is_dir()
+        else []
+    )
+    docs = layout.data_docs_site(base) / "index.html"
 
     def stamp(path: Path) -> str:
-        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
-    report_line = (f"<a href='reports/latest/index.html'>Corpus report</a> <span>(built {stamp(latest)})</span>"
-                   if latest.is_file()
-                   else "Corpus report: none yet. It is built by the <code>textlake_report</code> DAG after each publish.")
-    docs_line = (f"<a href='data-docs/index.html'>Data quality (Great Expectations Data Docs)</a> "
-                 f"<span>(updated {stamp(docs)})</span>" if docs.is_file()
-                 else "Data quality: no Data Docs yet. They are built by each <code>textlake_ingest</code> run.")
-    items = "".join(f"<li><a href='reports/{html.escape(p.parent.name)}/index.html'>{html.escape(p.parent.name)}</a> "
-                    f"<span>{stamp(p)}</span></li>" for p in history) or "<li>none</li>"
+    report_line = (
+        f"<a href='reports/latest/index.html'>Corpus report</a> <span>(built {stamp(latest)})</span>"
+        if latest.is_file()
+        else "Corpus report: none yet. It is built by the <code>textlake_report</code> DAG after each publish."
+    )
+    docs_line = (
+        f"<a href='data-docs/index.html'>Data quality (Great Expectations Data Docs)</a> <span>(updated {stamp(docs)})</span>"
+        if docs.is_file()
+        else "Data quality: no Data Docs yet. They are built by each <code>textlake_ingest</code> run."
+    )
+    items = (
+        "".join(
+            f"<li><a href='reports/{html.escape(p.parent.name)}/index.html'>{html.escape(p.parent.name)}</a> "
+            f"<span>{stamp(p)}</span></li>"
+            for p in history
+        )
+        or "<li>none</li>"
+    )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>textlake</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:800px;margin:1.5rem auto;padding:0 1rem;color:#222}}
 span{{color:#666;font-size:.9rem}}li{{margin:.3rem 0}}code{{background:#f4f4f4;padding:0 .2rem}}</style></head><body>
@@ -164,12 +204,12 @@ def report() -> RedirectResponse:
 
 @app.get("/reports/{path:path}")
 def reports(path: str) -> FileResponse:
-    return _serve(work_dir() / REPORTS, path)
+    return _serve(layout.reports_root(work_dir()), path)
 
 
 @app.get("/data-docs/{path:path}")
 def data_docs(path: str) -> Response:
-    found = served_file(work_dir() / DATA_DOCS, path)
+    found = served_file(layout.data_docs_site(work_dir()), path)
     if found is None:
         raise HTTPException(status_code=404, detail="not found")
     if found.suffix != ".html":
@@ -203,9 +243,17 @@ class TextlakeUIPlugin(AirflowPlugin):
     fastapi_apps = [{"app": app, "url_prefix": PREFIX, "name": "textlake reports and data quality"}]
     # href is relative to the UI's base URL (no leading slash), so a base_url below a path prefix works.
     external_views = [
-        {"name": "Corpus report", "href": "textlake/reports/latest/index.html", "destination": "dag",
-         "url_route": "textlake-report"},
-        {"name": "Data quality (Data Docs)", "href": "textlake/data-docs/index.html", "destination": "dag",
-         "url_route": "textlake-data-docs"},
+        {
+            "name": "Corpus report",
+            "href": "textlake/reports/latest/index.html",
+            "destination": "dag",
+            "url_route": "textlake-report",
+        },
+        {
+            "name": "Data quality (Data Docs)",
+            "href": "textlake/data-docs/index.html",
+            "destination": "dag",
+            "url_route": "textlake-data-docs",
+        },
         {"name": "textlake", "href": "textlake/", "destination": "nav", "category": "browse", "url_route": "textlake"},
     ]

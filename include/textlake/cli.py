@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from textlake.config import ConfigError, PipelineConfig
+from textlake.params import add_flags, overrides_from
 
 # Commands import their modules when they run: the shard pool's workers import this module
 # again as their main module, and should carry only what a shard needs (not pandas, GX, …).
@@ -24,14 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="textlake", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="ingest new raw text files and publish the datasets")
-    run.add_argument("--input", help="folder or fsspec URI holding raw .txt / .txt.gz files")
-    run.add_argument("--output", help="folder receiving the Parquet datasets")
-    run.add_argument("--pattern", dest="patterns", action="append", help="glob below the input (repeatable)")
-    run.add_argument("--workers", type=int, help="processes per shard (0 = every core)")
-    run.add_argument("--shard-target-mb", type=float, dest="shard_target_mb")
-    run.add_argument("--source-from", choices=["auto", "path", "text"], dest="source_from")
-    run.add_argument("--debug-trace", action="store_true", default=None, dest="debug_trace",
-                     help="write every dropped line with its reason code to <output>/_debug/<run>/")
+    add_flags(run)  # the trigger form's parameters, by the same names
     run.add_argument("--config", help="YAML with defaults (default: include/config/textlake.yaml)")
     run.add_argument("--run-id", help="name of the run (default: cli__<UTC timestamp>)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -46,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     compact.add_argument("--config", help="YAML with defaults (default: include/config/textlake.yaml)")
     report = commands.add_parser("report", help="build the corpus report (plots, CSV/Parquet tables, HTML)")
     report.add_argument("--output", help="the datasets' folder (default: the configured output)")
-    report.add_argument("--report-dir", dest="report_dir", help="default: <output>/_reports/<UTC timestamp>; latest/ points at it")
+    report.add_argument(
+        "--report-dir", dest="report_dir", help="default: <output>/_reports/<UTC timestamp>; latest/ points at it"
+    )
     report.add_argument("--config", help="YAML with defaults (default: include/config/textlake.yaml)")
     summary = commands.add_parser("summary", help="rows per published dataset and files per ledger status")
     summary.add_argument("--output", help="the datasets' folder (default: the configured output)")
@@ -61,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print(json.dumps(write_corpus(Path(args.out), args.size_mb, seed=args.seed, huge_file_mb=args.huge_file_mb)))
         return 0
-    overrides = {k: v for k, v in vars(args).items()
-                 if k in ("input", "output", "patterns", "workers", "shard_target_mb", "source_from", "debug_trace")}
+    overrides = (
+        overrides_from(args) if args.command == "run" else {k: getattr(args, k) for k in ("output",) if getattr(args, k, None)}
+    )
     for key in ("input", "output"):  # relative to where the command runs, as users expect
         if overrides.get(key) and "://" not in overrides[key]:
             overrides[key] = str(Path(overrides[key]).resolve())

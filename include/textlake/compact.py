@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from textlake import schema
+from textlake import layout, schema
 from textlake.publish import publish_lock, swap_in_day
 from textlake.schema import WRITER_OPTIONS
 
@@ -37,11 +37,12 @@ def compact(output: str, min_files: int = MIN_FILES, max_rows: int = MAX_ROWS) -
     root = Path(output)
     before = after = 0
     with publish_lock(output):
-        staged = [p.name for p in (root / "_staging").glob("*")] if (root / "_staging").exists() else []
+        staging = layout.staging_root(root)
+        staged = [p.name for p in staging.glob("*")] if staging.exists() else []
         if staged:
             raise RunInFlight(f"runs {staged} are staged and not published yet; compact after they publish")
         token = f"compacted-{uuid.uuid4().hex[:12]}"
-        work = root / "_staging" / token
+        work = layout.run_staging(root, token)
         try:
             for dataset in schema.DATASETS:
                 for day in sorted((root / dataset).glob("ingest_date=*")):

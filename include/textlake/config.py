@@ -42,7 +42,7 @@ class PipelineConfig:
     min_body_chars: int = 80
     source_from: str = "auto"
     template_min_docs: int = 3
-    debug_trace: bool = False
+    audit_removed: bool = False
     gazetteer: str | None = None
     allowed_roots: tuple[str, ...] = (".",)
     allowed_schemes: tuple[str, ...] = ("file",)
@@ -51,8 +51,9 @@ class PipelineConfig:
     storage_conn_id: str | None = None
 
     @classmethod
-    def from_overrides(cls, overrides: dict[str, Any] | None = None, path: str | Path | None = None,
-                       check: bool = True) -> PipelineConfig:
+    def from_overrides(
+        cls, overrides: dict[str, Any] | None = None, path: str | Path | None = None, check: bool = True
+    ) -> PipelineConfig:
         """Defaults from YAML (allowed roots from the environment), then `overrides`.
 
         Unknown keys and bad values are refused. The DAG and the CLI pass only run
@@ -64,11 +65,12 @@ class PipelineConfig:
         values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if os.environ.get("TEXTLAKE_ALLOWED_ROOTS"):
             values["allowed_roots"] = os.environ["TEXTLAKE_ALLOWED_ROOTS"].split(os.pathsep)
-            widen = ("TEXTLAKE_ALLOWED_ROOTS, set in the environment of the processes running the tasks, replaces "
-                     "allowed_roots: change it there and restart them (the scheduler or workers)")
+            widen = (
+                "TEXTLAKE_ALLOWED_ROOTS, set in the environment of the processes running the tasks, replaces "
+                "allowed_roots: change it there and restart them (the scheduler or workers)"
+            )
         else:
-            widen = (f"edit allowed_roots (allowed_schemes for URIs) in {path}; it is read at every run, "
-                     "so no restart is needed")
+            widen = f"edit allowed_roots (allowed_schemes for URIs) in {path}; it is read at every run, so no restart is needed"
         values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
@@ -81,7 +83,9 @@ class PipelineConfig:
         if values.get("gazetteer"):
             values["gazetteer"] = resolve_location(str(values["gazetteer"]))
         values["patterns"] = tuple(values.get("patterns", cls.patterns))
-        values["allowed_roots"] = tuple(r if "://" in r else resolve_location(r) for r in values.get("allowed_roots", cls.allowed_roots))
+        values["allowed_roots"] = tuple(
+            r if "://" in r else resolve_location(r) for r in values.get("allowed_roots", cls.allowed_roots)
+        )
         values["allowed_schemes"] = tuple(values.get("allowed_schemes", cls.allowed_schemes))
         config = cls(**values)
         if check:
@@ -105,8 +109,10 @@ class PipelineConfig:
             if getattr(self, key):
                 check_allowed(key, getattr(self, key), self.allowed_roots, self.allowed_schemes)
         if is_uri(self.output) and (not self.staging or is_uri(self.staging)):
-            raise ConfigError("an output on object storage needs `staging`: a local folder shared by the workers, "
-                              "for the run's staged files, source profiles and quality results")
+            raise ConfigError(
+                "an output on object storage needs `staging`: a local folder shared by the workers, "
+                "for the run's staged files, source profiles and quality results"
+            )
 
     def with_storage_credentials(self, get_connection) -> PipelineConfig:
         """Credentials of `storage_conn_id` added to the storage options, in memory only.
@@ -128,7 +134,6 @@ class PipelineConfig:
     @property
     def worker_count(self) -> int:
         return self.workers or os.cpu_count() or 1
-
 
 
 def storage_options_from_connection(conn_type: str, login: str | None, password: str | None, extra: dict) -> dict:
@@ -156,7 +161,7 @@ def is_uri(location: str | None) -> bool:
 def resolve_location(location: str) -> str:
     """Local paths become absolute (relative ones against the project root); URIs pass through."""
     if location.startswith("file://"):
-        location = location[len("file://"):]
+        location = location[len("file://") :]
     if "://" in location:
         return location
     path = Path(location).expanduser()
@@ -176,12 +181,15 @@ def check_allowed(key: str, location: str, roots: tuple[str, ...], schemes: tupl
         scheme = location.split("://", 1)[0].lower()
         prefixes = [r for r in roots if "://" in r]
         if scheme not in schemes:
-            raise OutsideAllowedRoots(f"{key} {location!r} is refused: scheme {scheme!r} is not in allowed_schemes {list(schemes)}")
+            raise OutsideAllowedRoots(
+                f"{key} {location!r} is refused: scheme {scheme!r} is not in allowed_schemes {list(schemes)}"
+            )
         if prefixes and not any(location.startswith(p.rstrip("/") + "/") or location == p for p in prefixes):
             raise OutsideAllowedRoots(f"{key} {location!r} is refused: not under an allowed root {prefixes}")
         return
     real = Path(os.path.realpath(location))
     local_roots = [Path(os.path.realpath(r)) for r in roots if "://" not in r]
     if not any(real == root or root in real.parents for root in local_roots):
-        raise OutsideAllowedRoots(f"{key} {location!r} is refused: it resolves to {real}, outside the allowed roots "
-                                  f"{[str(r) for r in local_roots]}")
+        raise OutsideAllowedRoots(
+            f"{key} {location!r} is refused: it resolves to {real}, outside the allowed roots {[str(r) for r in local_roots]}"
+        )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
-import gzip
 import re
 import unicodedata
 import zlib
@@ -19,6 +18,8 @@ import zlib
 import charset_normalizer
 import ftfy
 from ftfy.badness import is_bad
+
+from textlake.reasons import Reason
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -48,11 +49,12 @@ _FTFY = ftfy.TextFixerConfig(
 
 
 class RejectedInput(Exception):
-    """The input is not a usable text document; `reason` goes to the ledger."""
+    """The input is not a usable text document; `reason` (the detail) and `code` go to the ledger."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, code: Reason):
         super().__init__(reason)
         self.reason = reason
+        self.code = code
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,11 +70,11 @@ def gunzip(data: bytes, max_bytes: int) -> bytes:
     try:
         out = inflater.decompress(data, max_bytes + 1)
     except zlib.error as exc:
-        raise RejectedInput(f"corrupt gzip stream: {exc}") from None
+        raise RejectedInput(f"corrupt gzip stream: {exc}", Reason.CORRUPT_GZIP) from None
     if len(out) > max_bytes:
-        raise RejectedInput(f"gzip content larger than {max_bytes} bytes")
+        raise RejectedInput(f"gzip content larger than {max_bytes} bytes", Reason.TOO_LARGE)
     if not inflater.eof:
-        raise RejectedInput("truncated gzip stream (file ends before the end of the compressed data)")
+        raise RejectedInput("truncated gzip stream (file ends before the end of the compressed data)", Reason.TRUNCATED_GZIP)
     return out
 
 
@@ -93,12 +95,15 @@ def detect_encoding(data: bytes) -> tuple[str, bytes]:
         nul_share = sample.count(0) / max(len(sample), 1)
         controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
         if nul_share > 0.01 or controls / max(len(sample), 1) > 0.05:
-            raise RejectedInput(f"binary content ({nul_share:.0%} NUL bytes, {controls} control bytes in the first {len(sample)} bytes)")
+            raise RejectedInput(
+                f"binary content ({nul_share:.0%} NUL bytes, {controls} control bytes in the first {len(sample)} bytes)",
+                Reason.BINARY,
+            )
     if encoding:
         return encoding, data
     matches = list(charset_normalizer.from_bytes(sample))
     if not matches:
-        raise RejectedInput("undecodable: no text encoding fits the bytes")
+        raise RejectedInput("undecodable: no text encoding fits the bytes", Reason.UNDECODABLE)
     # Short Western texts fit several single-byte code pages equally well; the web's
     # own default (WHATWG maps latin-1 to windows-1252) breaks the tie.
     least_chaos = min(m.chaos for m in matches)
@@ -134,7 +139,7 @@ def decode_bytes(data: bytes, name: str, max_bytes: int) -> Decoded:
     if name.endswith(".gz") or data[:2] == b"\x1f\x8b":
         data = gunzip(data, max_bytes)
     if not data:
-        raise RejectedInput("empty file")
+        raise RejectedInput("empty file", Reason.EMPTY)
     encoding, payload = detect_encoding(data)
     try:
         text = payload.decode(encoding)
@@ -144,8 +149,8 @@ def decode_bytes(data: bytes, name: str, max_bytes: int) -> Decoded:
         try:
             text, encoding = payload.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
-            raise RejectedInput(f"undecodable as {encoding}: {exc}") from None
+            raise RejectedInput(f"undecodable as {encoding}: {exc}", Reason.UNDECODABLE) from None
     text, repaired = normalize_text(text)
     if not text.strip():
-        raise RejectedInput("no text: the file holds only whitespace")
+        raise RejectedInput("no text: the file holds only whitespace", Reason.WHITESPACE_ONLY)
     return Decoded(text=text, encoding=encoding.replace("_", "-").lower(), repaired=repaired)

@@ -29,8 +29,14 @@ _WORD = re.compile(r"\w+")
 # LSH banding, as datasketch's MinHashLSH chooses it for THRESHOLD and NUM_PERM.
 BANDS, ROWS = 5, 11
 BAND_COLUMNS = [f"band_{j}" for j in range(BANDS)]
-STATE_SCHEMA = pa.schema([("doc_id", pa.string()), ("cluster", pa.string()), ("signature", pa.binary()),
-                          *[(name, pa.uint64()) for name in BAND_COLUMNS]])
+STATE_SCHEMA = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("cluster", pa.string()),
+        ("signature", pa.binary()),
+        *[(name, pa.uint64()) for name in BAND_COLUMNS],
+    ]
+)
 
 
 # datasketch's affine32 permutations for seed 1 (odd a, any b), drawn once: a MinHash draws
@@ -68,18 +74,20 @@ def signature(body: str) -> bytes:
     if len(words) < 5:
         hashes = np.array([zlib.crc32(b" ".join(words))], dtype=np.uint32)
     else:
-        shingles = map(b" ".join, zip(words, words[1:], words[2:], words[3:], words[4:]))
+        shingles = map(b" ".join, zip(words, words[1:], words[2:], words[3:], words[4:], strict=False))
         hashes = np.fromiter(map(zlib.crc32, shingles), dtype=np.uint32, count=len(words) - 4)
     mixed = _fmix32(hashes)[:, None]
-    return np.minimum.reduce([(mixed[i:i + _SHINGLE_BLOCK] * _PERM_A + _PERM_B).min(axis=0)
-                              for i in range(0, len(mixed), _SHINGLE_BLOCK)]).tobytes()
+    return np.minimum.reduce(
+        [(mixed[i : i + _SHINGLE_BLOCK] * _PERM_A + _PERM_B).min(axis=0) for i in range(0, len(mixed), _SHINGLE_BLOCK)]
+    ).tobytes()
 
 
 def band_keys(sig: bytes) -> list[int]:
     """The signature's LSH bands, each as a 64-bit key: two documents are candidates when one key is equal."""
     width = 4 * ROWS
-    return [int.from_bytes(hashlib.blake2b(sig[j * width:(j + 1) * width], digest_size=8).digest(), "little")
-            for j in range(BANDS)]
+    return [
+        int.from_bytes(hashlib.blake2b(sig[j * width : (j + 1) * width], digest_size=8).digest(), "little") for j in range(BANDS)
+    ]
 
 
 def assign_clusters(state_dir: Path, run_id: str, new: dict[str, bytes]) -> dict[str, str]:
@@ -101,7 +109,10 @@ def assign_clusters(state_dir: Path, run_id: str, new: dict[str, bytes]) -> dict
         cluster = assigned[doc_id] = min(neighbours) if neighbours else doc_id
         for key in keys:
             earlier[key] = min(earlier.get(key, cluster), cluster)
-    rows = [{"doc_id": d, "cluster": assigned[d], "signature": new[d], **dict(zip(BAND_COLUMNS, bands[d]))} for d in sorted(new)]
+    rows = [
+        {"doc_id": d, "cluster": assigned[d], "signature": new[d], **dict(zip(BAND_COLUMNS, bands[d], strict=True))}
+        for d in sorted(new)
+    ]
     state_dir.mkdir(parents=True, exist_ok=True)
     replace_parquet(pa.Table.from_pylist(rows, schema=STATE_SCHEMA), state_dir / f"{run_id}.parquet")
     return assigned
@@ -124,8 +135,8 @@ def _scan_state(state_dir: Path, bands: dict[str, list[int]]) -> tuple[dict[tupl
     for batch in (b for path in files for b in pq.ParquetFile(path).iter_batches(columns=columns)):
         for j, column in enumerate(BAND_COLUMNS):
             hits = batch.filter(pc.is_in(batch[column], value_set=wanted[j]))
-            for key, cluster in zip(hits[column].to_pylist(), hits["cluster"].to_pylist()):
+            for key, cluster in zip(hits[column].to_pylist(), hits["cluster"].to_pylist(), strict=True):
                 earlier[(j, key)] = min(earlier.get((j, key), cluster), cluster)
         hits = batch.filter(pc.is_in(batch["doc_id"], value_set=ids))
-        known.update(zip(hits["doc_id"].to_pylist(), hits["cluster"].to_pylist()))
+        known.update(zip(hits["doc_id"].to_pylist(), hits["cluster"].to_pylist(), strict=True))
     return earlier, known

@@ -20,6 +20,7 @@ import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
 from textlake.enrich import doc_id_for
+from textlake.reasons import Reason
 from textlake.schema import DUPLICATE, PUBLISHED, REJECTED
 
 _HASH_CHUNK = 1 << 20
@@ -42,6 +43,7 @@ class LedgerEntry:
     content_sha256: str | None
     status: str
     reason: str | None
+    reason_code: str | None
     doc_id: str | None
 
 
@@ -77,8 +79,9 @@ def pattern_regex(patterns: Iterable[str]) -> re.Pattern[str]:
     return re.compile("^(?:" + "|".join(parts) + ")$")
 
 
-def list_inputs(root: str, patterns: Iterable[str], exclude: str | None = None,
-                options: dict | None = None) -> tuple[list[InputFile], list[LedgerEntry]]:
+def list_inputs(
+    root: str, patterns: Iterable[str], exclude: str | None = None, options: dict | None = None
+) -> tuple[list[InputFile], list[LedgerEntry]]:
     """Matching files under `root` (sorted), and the links found, rejected unfollowed.
 
     `options` are fsspec storage options (endpoint, credentials) for object stores.
@@ -116,7 +119,17 @@ def _list_local(base: Path, matcher: re.Pattern[str], exclude: Path | None) -> t
                 if matcher.match(relative):
                     target = Path(os.path.realpath(path))
                     where = "inside" if base in target.parents else "outside"
-                    links.append(LedgerEntry(str(path), 0, None, REJECTED, f"symbolic link to {where} the input root: links are never followed", None))
+                    links.append(
+                        LedgerEntry(
+                            str(path),
+                            0,
+                            None,
+                            REJECTED,
+                            f"symbolic link to {where} the input root: links are never followed",
+                            Reason.SYMLINK,
+                            None,
+                        )
+                    )
                 continue
             files.append(InputFile(uri=str(path), relative=relative, size=path.stat().st_size))
     files.sort(key=lambda f: f.relative)
@@ -154,34 +167,47 @@ def plan_run(
     small = [f for f in files if f.size <= max_file_bytes]
     for f in files:
         if f.size > max_file_bytes:
-            accounted.append(LedgerEntry(f.uri, f.size, None, REJECTED, f"file of {f.size} bytes exceeds max_file_mb ({max_file_bytes} bytes)", None))
+            accounted.append(
+                LedgerEntry(
+                    f.uri,
+                    f.size,
+                    None,
+                    REJECTED,
+                    f"file of {f.size} bytes exceeds max_file_mb ({max_file_bytes} bytes)",
+                    Reason.TOO_LARGE,
+                    None,
+                )
+            )
     with ThreadPoolExecutor(max_workers=threads) as pool:
         hashed = list(pool.map(_hash_or_error, small, [options] * len(small)))
     known, seen = lookup({digest for digest, error in hashed if not error})
     fresh: list[InputFile] = []
     first_in_run: dict[str, InputFile] = {}
     skipped = 0
-    for f, (digest, error) in zip(small, hashed):
+    for f, (digest, error) in zip(small, hashed, strict=True):
         if error:
-            accounted.append(LedgerEntry(f.uri, f.size, None, REJECTED, f"unreadable: {error}", None))
+            accounted.append(LedgerEntry(f.uri, f.size, None, REJECTED, f"unreadable: {error}", Reason.UNREADABLE, None))
             continue
         if (f.uri, digest) in seen:
             skipped += 1
             continue
-        if digest in known:
+        if digest in known:  # the ledger holds this content under another name: this file takes its status
             status, doc_id, original = known[digest]
-            if status == PUBLISHED:
-                accounted.append(LedgerEntry(f.uri, f.size, digest, DUPLICATE, f"same content as {original}, already published", doc_id))
-            else:
-                accounted.append(LedgerEntry(f.uri, f.size, digest, status, f"same content as {original}, {status} earlier", doc_id))
+            earlier = "already published" if status == PUBLISHED else f"{status} earlier"
+            accounted.append(
+                _same_content(f, digest, DUPLICATE if status == PUBLISHED else status, f"{original}, {earlier}", doc_id)
+            )
             continue
         if f.size and digest in first_in_run:
-            original = first_in_run[digest]
-            accounted.append(LedgerEntry(f.uri, f.size, digest, DUPLICATE, f"same content as {original.uri} in this run", doc_id_for(digest)))
+            accounted.append(_same_content(f, digest, DUPLICATE, f"{first_in_run[digest].uri} in this run", doc_id_for(digest)))
             continue
         first_in_run[digest] = f
         fresh.append(dataclasses.replace(f, content_sha256=digest))
     return Plan(shards=cut_shards(fresh, shard_target_bytes, max_shards), accounted=accounted, skipped_known=skipped)
+
+
+def _same_content(f: InputFile, digest: str, status: str, original: str, doc_id: str | None) -> LedgerEntry:
+    return LedgerEntry(f.uri, f.size, digest, status, f"same content as {original}", Reason.DUPLICATE_CONTENT, doc_id)
 
 
 def _hash_or_error(f: InputFile, options: dict | None) -> tuple[str, str | None]:

@@ -17,8 +17,12 @@ UNKNOWN_SOURCE = "unknown"
 # Phrases by which any site names itself in its own page furniture.
 _SELF_NAMING = (
     re.compile(r"^\s*(?i:support|donate\s+to|subscribe\s+to)\s+(?P<name>[A-Z][\w&.' -]{1,40}?)\s*[.!]?\s*$", re.M),
-    re.compile(r"\b(?i:for\s+more\s+from|read\s+more\s+on|follow)\s+(?P<name>[A-Z][\w&'-]*(?:[ \u00a0][A-Z][\w&'-]*){0,3})\s*[,.]", re.M),
-    re.compile(r"(?:©|\((?i:c)\)|(?i:copyright))\s*(?:\d{4}\s*[-–]?\s*\d{0,4}\s*)?(?P<name>[A-Z][\w&'-]*(?:[ \u00a0][A-Z][\w&'-]*){0,3})"),
+    re.compile(
+        r"\b(?i:for\s+more\s+from|read\s+more\s+on|follow)\s+(?P<name>[A-Z][\w&'-]*(?:[ \u00a0][A-Z][\w&'-]*){0,3})\s*[,.]", re.M
+    ),
+    re.compile(
+        r"(?:©|\((?i:c)\)|(?i:copyright))\s*(?:\d{4}\s*[-–]?\s*\d{0,4}\s*)?(?P<name>[A-Z][\w&'-]*(?:[ \u00a0][A-Z][\w&'-]*){0,3})"
+    ),
 )
 _DOMAIN = re.compile(r"\b(?:https?://)?(?:www\.)?(?P<name>[a-z0-9-]{3,40})\.(?:com|org|net|news|info|co\.uk|de|fr|io)\b", re.I)
 
@@ -116,7 +120,7 @@ class Gazetteer:
             key = match.group(0)
             entity = self._alias_entity.get(key) or self._alias_entity.get(key.casefold())
             if entity:
-                found.append((*entity, text[match.start():match.end()], match.start(), match.end()))
+                found.append((*entity, text[match.start() : match.end()], match.start(), match.end()))
         return found
 
 

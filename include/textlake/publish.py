@@ -22,6 +22,8 @@ import fcntl
 import json
 import os
 import shutil
+import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,9 +34,11 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
-from textlake import schema
-from textlake.schema import write_parquet
+from textlake import layout, schema
 from textlake.dedup import assign_clusters
+from textlake.reasons import Reason, Stage
+from textlake.schema import write_parquet
+from textlake.steps import StepStats
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -58,8 +62,9 @@ def open_dataset(output: str, dataset: str, options: dict | None = None) -> ds.D
     return ds.dataset(root, filesystem=fs, format="parquet", partitioning="hive", schema=_with_partitions(dataset))
 
 
-def read_ledger(output: str, exclude_run: str | None = None, options: dict | None = None,
-                hashes: set[str] | None = None) -> Ledger:
+def read_ledger(
+    output: str, exclude_run: str | None = None, options: dict | None = None, hashes: set[str] | None = None
+) -> Ledger:
     """The ledger's word on `hashes` (all content when None) and the runs it holds.
 
     Only rows with those hashes are turned into Python objects: a run asks about its own
@@ -95,7 +100,7 @@ def _with_partitions(dataset: str) -> pa.Schema:
 @contextlib.contextmanager
 def publish_lock(work_dir: str, name: str = "publish") -> Iterator[None]:
     """An exclusive lock on the work folder, per purpose (publish, quality)."""
-    state = Path(work_dir) / "_state"
+    state = layout.state_dir(work_dir)
     state.mkdir(parents=True, exist_ok=True)
     with open(state / f"{name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -127,7 +132,7 @@ def swap_in_day(staged_day: Path, live_day: Path, replace: bool = False) -> None
     if not live_day.exists():
         os.rename(staged_day, live_day)
     else:
-        for folder, _, names in ([] if replace else os.walk(live_day)):
+        for folder, _, names in [] if replace else os.walk(live_day):
             target = staged_day / Path(folder).relative_to(live_day)
             target.mkdir(parents=True, exist_ok=True)
             for name in names:
@@ -148,35 +153,61 @@ def upload_day(fs, staged_day: Path, live_day: str) -> None:
         fs.put_file(str(path), f"{live_day}/{path.relative_to(staged_day).as_posix()}")
 
 
-def publish_run(output: str, staging_dir: str, run_id: str, ingest_date: str,
-                quarantined: dict[str, str], work_dir: str | None = None, options: dict | None = None) -> dict[str, dict[str, int]]:
+def publish_run(
+    output: str,
+    staging_dir: str,
+    run_id: str,
+    ingest_date: str,
+    quarantined: dict[str, str],
+    stats: dict | None = None,
+    work_dir: str | None = None,
+    options: dict | None = None,
+) -> dict[str, dict[str, int]]:
     """Publish everything staged under `staging_dir`; returns row counts per dataset.
 
-    `quarantined` maps doc ids refused by validation to the failed expectation;
-    `work_dir` holds the publish lock (the output itself when it is local); `options`
-    are fsspec storage options for an output on object storage.
+    `quarantined` maps doc ids refused by validation to the failed expectation; `stats`
+    holds the run's step statistics so far (and the validation's CPU time), which the
+    manifest records with the validate and publish steps added; `work_dir` holds the
+    publish lock (the output itself when it is local); `options` are fsspec storage
+    options for an output on object storage.
     """
+    started = time.process_time()
     staging = Path(staging_dir)
     shard_dirs = sorted(p for p in (staging / "shards").iterdir() if p.is_dir()) if (staging / "shards").exists() else []
     fs, root = fsspec.core.url_to_fs(output, **(options or {}))
     local = isinstance(fs, LocalFileSystem)
     with publish_lock(work_dir or output):
-        files = pa.concat_tables([pq.read_table(p) for p in [staging / "accounted.parquet", *(d / "files.parquet" for d in shard_dirs)] if p.exists()])
-        ledger = read_ledger(output, exclude_run=run_id, options=options,
-                             hashes=set(pc.unique(files["content_sha256"].drop_null()).to_pylist()))
-        quarantine = pa.concat_tables([pq.read_table(d / "quarantine.parquet") for d in shard_dirs] or [schema.QUARANTINE.empty_table()])
+        files = pa.concat_tables(
+            [pq.read_table(p) for p in [staging / "accounted.parquet", *(d / "files.parquet" for d in shard_dirs)] if p.exists()]
+        )
+        ledger = read_ledger(
+            output, exclude_run=run_id, options=options, hashes=set(pc.unique(files["content_sha256"].drop_null()).to_pylist())
+        )
+        quarantine = pa.concat_tables(
+            [pq.read_table(d / "quarantine.parquet") for d in shard_dirs] or [schema.QUARANTINE.empty_table()]
+        )
         files, drop, extra_quarantine = settle(files, ledger, quarantined)
         clusters: dict[str, str] = {}
         for shard in shard_dirs:  # shard by shard: memory follows the shard size, not the run's
-            clusters.update(assign_clusters(Path(work_dir or output) / "_state" / "near_dup", f"{run_id}-{shard.name}",
-                                            staged_signatures(shard, exclude=drop)))
+            clusters.update(
+                assign_clusters(
+                    layout.state_dir(work_dir or output, "near_dup"),
+                    f"{run_id}-{shard.name}",
+                    staged_signatures(shard, exclude=drop),
+                )
+            )
         tree = staging / "publish"
         if tree.exists():
             shutil.rmtree(tree)
         counts = {}
         for dataset in schema.BODY_DATASETS:
-            counts[dataset] = _assemble_body(dataset, shard_dirs, tree / dataset / f"ingest_date={ingest_date}", drop,
-                                             clusters if dataset == "documents" else None)
+            counts[dataset] = _assemble_body(
+                dataset,
+                shard_dirs,
+                tree / dataset / f"ingest_date={ingest_date}",
+                drop,
+                clusters if dataset == "documents" else None,
+            )
         quarantine = pa.concat_tables([quarantine, _quarantine_rows(shard_dirs, extra_quarantine)])
         for dataset, table in (("quarantine", quarantine), ("files", files)):
             counts[dataset] = {"rows": table.num_rows}
@@ -196,20 +227,49 @@ def publish_run(output: str, staging_dir: str, run_id: str, ingest_date: str,
                     swap_in_day(staged_day, Path(live_day))
                 else:
                     upload_day(fs, staged_day, live_day)
-        fs.makedirs(f"{root.rstrip('/')}/_manifests", exist_ok=True)
-        fs.pipe_file(f"{root.rstrip('/')}/_manifests/{run_id}.json",
-                     json.dumps({"run_id": run_id, "ingest_date": ingest_date, "counts": counts}, indent=2).encode())
+        manifest = {"run_id": run_id, "ingest_date": ingest_date, "counts": counts}
+        if stats is not None:
+            steps = [
+                *stats["steps"],
+                *_settling_steps(
+                    drop, counts["documents"]["rows"], stats.get("validate_cpu", 0.0), time.process_time() - started
+                ),
+            ]
+            manifest.update(steps=[s if isinstance(s, dict) else s.as_dict() for s in steps], removals=stats["removals"])
+        fs.makedirs(layout.manifests_uri(root), exist_ok=True)
+        fs.pipe_file(layout.manifest_uri(root, run_id), json.dumps(manifest, indent=2).encode())
     return counts
 
 
-def settle(files: pa.Table, ledger: Ledger, quarantined: dict[str, str]) -> tuple[pa.Table, dict[str, str], dict[str, str]]:
-    """Final ledger statuses; returns (files, doc ids to leave out, doc ids to quarantine with reason).
+def _settling_steps(drop: dict[str, Reason], published: int, validate_cpu: float, publish_cpu: float) -> list[StepStats]:
+    """The last two steps of a run: validation's row-level refusals, then what publishing left out.
+
+    Every staged document ends in exactly one place (published, or in `drop` with why), so
+    these two steps add up like the others: validate's input is every staged document.
+    """
+    settled = Counter(drop.values())
+    refused = settled.pop(Reason.EXPECTATION_FAILED, 0)
+    staged = published + refused + sum(settled.values())
+    validate = StepStats(
+        "validate",
+        Stage.VALIDATE,
+        staged,
+        staged - refused,
+        Counter({Reason.EXPECTATION_FAILED: refused} if refused else {}),
+        cpu_seconds=validate_cpu,
+    )
+    publish = StepStats("publish", Stage.PUBLISH, staged - refused, published, settled, cpu_seconds=publish_cpu)
+    return [validate, publish]
+
+
+def settle(files: pa.Table, ledger: Ledger, quarantined: dict[str, str]) -> tuple[pa.Table, dict[str, Reason], dict[str, str]]:
+    """Final ledger statuses; returns (files, doc ids to leave out with why, doc ids to quarantine with reason).
 
     A file another run accounted for meanwhile is left out; a document whose content
     another run published becomes a duplicate; one refused by validation becomes quarantined.
     """
     settled: list[pa.Table] = []
-    drop: dict[str, str] = {}
+    drop: dict[str, Reason] = {}
     to_quarantine: dict[str, str] = {}
     for batch in files.to_batches(max_chunksize=10_000):  # row dicts for one batch at a time
         rows = []
@@ -217,19 +277,27 @@ def settle(files: pa.Table, ledger: Ledger, quarantined: dict[str, str]) -> tupl
             if (row["source_uri"], row["content_sha256"]) in ledger.seen:
                 # Another run accounted for this very file meanwhile: one ledger row per file.
                 if row["status"] == schema.PUBLISHED:
-                    drop[row["doc_id"]] = "accounted for by another run"
+                    drop[row["doc_id"]] = Reason.ALREADY_INGESTED
                 continue
             rows.append(row)
             if row["status"] != schema.PUBLISHED:
                 continue
             known = ledger.by_hash.get(row["content_sha256"])
             if known and known[0] == schema.PUBLISHED:
-                drop[row["doc_id"]] = "duplicate"
-                row.update(status=schema.DUPLICATE, reason=f"same content as {known[2]}, published by another run", doc_id=known[1])
+                drop[row["doc_id"]] = Reason.DUPLICATE_CONTENT
+                row.update(
+                    status=schema.DUPLICATE,
+                    reason=f"same content as {known[2]}, published by another run",
+                    reason_code=Reason.DUPLICATE_CONTENT,
+                    doc_id=known[1],
+                )
             elif row["doc_id"] in quarantined:
-                reason = f"validate: {quarantined[row['doc_id']]}"
-                row.update(status=schema.QUARANTINED, reason=reason)
-                drop[row["doc_id"]] = reason
+                row.update(
+                    status=schema.QUARANTINED,
+                    reason=f"validate: {quarantined[row['doc_id']]}",
+                    reason_code=Reason.EXPECTATION_FAILED,
+                )
+                drop[row["doc_id"]] = Reason.EXPECTATION_FAILED
                 to_quarantine[row["doc_id"]] = quarantined[row["doc_id"]]
         settled.append(pa.Table.from_pylist(rows, schema=files.schema))
     return pa.concat_tables([files.schema.empty_table(), *settled]), drop, to_quarantine
@@ -240,14 +308,15 @@ def staged_signatures(shard: Path, exclude: dict[str, str]) -> dict[str, bytes]:
     signatures = {}
     for path in sorted((shard / "signatures").glob("*.parquet")):
         table = pq.read_table(path)
-        for doc_id, sig in zip(table["doc_id"].to_pylist(), table["signature"].to_pylist()):
+        for doc_id, sig in zip(table["doc_id"].to_pylist(), table["signature"].to_pylist(), strict=True):
             if doc_id not in exclude:
                 signatures[doc_id] = sig
     return signatures
 
 
-def _assemble_body(dataset: str, shard_dirs: list[Path], day: Path, drop: dict[str, str],
-                   clusters: dict[str, str] | None) -> dict[str, int]:
+def _assemble_body(
+    dataset: str, shard_dirs: list[Path], day: Path, drop: dict[str, str], clusters: dict[str, str] | None
+) -> dict[str, int]:
     """Link the shards' staged files into one day tree, rewriting files that lose rows or gain clusters."""
     rows = 0
     for shard in shard_dirs:
@@ -281,7 +350,20 @@ def _quarantine_rows(shard_dirs: list[Path], refused: dict[str, str]) -> pa.Tabl
         for path in (shard / "documents").glob("source=*/*.parquet"):
             table = pq.read_table(path, columns=["doc_id", "source_uri", "content_sha256", "body", "run_id", "ingested_at"])
             parts.extend(table.filter(pc.is_in(table["doc_id"], wanted)).to_pylist())
-    return pa.Table.from_pylist([
-        {"source_uri": p["source_uri"], "content_sha256": p["content_sha256"], "doc_id": p["doc_id"], "stage": "validate",
-         "reason": refused[p["doc_id"]], "text": p["body"], "run_id": p["run_id"], "ingested_at": p["ingested_at"]}
-        for p in parts], schema=schema.QUARANTINE)
+    return pa.Table.from_pylist(
+        [
+            {
+                "source_uri": p["source_uri"],
+                "content_sha256": p["content_sha256"],
+                "doc_id": p["doc_id"],
+                "stage": Stage.VALIDATE,
+                "reason": refused[p["doc_id"]],
+                "reason_code": Reason.EXPECTATION_FAILED,
+                "text": p["body"],
+                "run_id": p["run_id"],
+                "ingested_at": p["ingested_at"],
+            }
+            for p in parts
+        ],
+        schema=schema.QUARANTINE,
+    )

@@ -13,6 +13,11 @@ work, or step aside, under each of them:
   so it is hidden from them while each child is launched.
 - Anything else that stops the pool from starting falls back to in-process work with a
   warning in the log: slower, never a failed task.
+- Airflow's task runner ends a task with `os._exit`, which skips the interpreter's
+  clean-up, and a task may be killed outright. A pool left running would keep its
+  workers and their forkserver alive for good, a few hundred MB per shard task. So the
+  workers watch the process that started them and leave when it is gone, and a shard
+  task closes its pool when it ends (`close_pools`).
 
 Freed memory is handed back after each unit of work, because pool workers and the CLI
 live for the whole run and would otherwise keep the high-water mark of the largest chunk.
@@ -27,7 +32,10 @@ import logging
 import multiprocessing
 import multiprocessing.context
 import os
+import select
 import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 import pyarrow as pa
@@ -89,8 +97,11 @@ def executor(workers: int, preload: str):
     """A started pool of `workers` processes that preload module `preload`, or `InProcess()`."""
     if workers > 1 and multiprocessing.current_process().daemon:
         # Celery's prefork pool: its own concurrency spreads the shards instead.
-        log.warning("running inside a daemonic process (a Celery worker): %d processes requested, "
-                    "processing the shard in-process; scale with worker concurrency instead", workers)
+        log.warning(
+            "running inside a daemonic process (a Celery worker): %d processes requested, "
+            "processing the shard in-process; scale with worker concurrency instead",
+            workers,
+        )
         return InProcess()
     if workers <= 1:
         return InProcess()
@@ -102,19 +113,48 @@ def executor(workers: int, preload: str):
     return _POOLS[workers]
 
 
+def _leave_with(owner: int) -> None:
+    """In a pool worker: exit as soon as process `owner` (the one that started the pool) is gone."""
+    try:
+        handle = os.pidfd_open(owner)
+    except (AttributeError, OSError):  # no pidfd (an old kernel): look every few seconds
+        handle = None
+
+    def watch() -> None:
+        if handle is not None:
+            select.select([handle], [], [])
+        else:
+            while _alive(owner):
+                time.sleep(2)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="textlake-owner-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _start_pool(workers: int, preload: str) -> ProcessPoolExecutor | None:
     """Start every worker now and check each answers, so a pool that cannot start is known at once."""
     context = _WorkerContext()
     context.set_forkserver_preload([preload])
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_leave_with, initargs=(os.getpid(),))
     try:
         probes = [pool.submit(os.getpid) for _ in range(workers)]
         for probe in probes:
             probe.result(timeout=POOL_START_SECONDS)
     except Exception as exc:  # noqa: BLE001 - whatever stops the pool, the shard still runs
         pool.shutdown(wait=False, cancel_futures=True)
-        log.warning("could not start a pool of %d processes (%s: %s); processing the shard in-process",
-                    workers, type(exc).__name__, exc)
+        log.warning(
+            "could not start a pool of %d processes (%s: %s); processing the shard in-process", workers, type(exc).__name__, exc
+        )
         return None
     return pool
 

@@ -16,103 +16,54 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from textlake import layout
+
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
-DOCUMENTS = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("source_uri", pa.string()),
-        ("content_sha256", pa.string()),
-        ("source_name", pa.string()),
-        ("title", pa.string()),
-        ("published_date", pa.date32()),
-        ("language", pa.string()),
-        ("body", pa.large_string()),
-        ("n_paragraphs", pa.int32()),
-        ("n_sentences", pa.int32()),
-        ("n_comments", pa.int32()),
-        ("n_chars", pa.int64()),
-        ("n_dropped_lines", pa.int32()),
-        ("encoding", pa.string()),
-        ("near_dup_cluster", pa.string()),
-        ("ingested_at", TIMESTAMP),
-        ("run_id", pa.string()),
-    ]
-)
+_TYPES = {
+    "str": pa.string(),
+    "text": pa.large_string(),
+    "i32": pa.int32(),
+    "i64": pa.int64(),
+    "date": pa.date32(),
+    "ts": TIMESTAMP,
+}
 
-SEGMENTS = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("seq", pa.int32()),
-        ("kind", pa.string()),
-        ("paragraph_seq", pa.int32()),
-        ("text", pa.large_string()),
-        ("char_start", pa.int64()),
-        ("char_end", pa.int64()),
-        ("run_id", pa.string()),
-    ]
-)
 
-COMMENTS = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("comment_seq", pa.int32()),
-        ("author", pa.string()),
-        ("depth", pa.int32()),
-        ("text", pa.large_string()),
-        ("run_id", pa.string()),
-    ]
-)
+def _schema(columns: str) -> pa.Schema:
+    """The columns in order, each `name:type` (types as in `_TYPES`); every column nullable."""
+    return pa.schema([(name, _TYPES[kind]) for name, kind in (column.split(":") for column in columns.split())])
 
-MENTIONS = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("entity_id", pa.string()),
-        ("entity_name", pa.string()),
-        ("mention", pa.string()),
-        ("char_start", pa.int64()),
-        ("char_end", pa.int64()),
-        ("run_id", pa.string()),
-    ]
-)
 
-FILES = pa.schema(
-    [
-        ("source_uri", pa.string()),
-        ("size_bytes", pa.int64()),
-        ("content_sha256", pa.string()),
-        ("status", pa.string()),
-        ("reason", pa.string()),
-        ("doc_id", pa.string()),
-        ("run_id", pa.string()),
-        ("ingested_at", TIMESTAMP),
-    ]
-)
+DOCUMENTS = _schema("""
+    doc_id:str source_uri:str content_sha256:str source_name:str title:str published_date:date language:str body:text
+    n_paragraphs:i32 n_sentences:i32 n_comments:i32 n_chars:i64 n_dropped_lines:i32 encoding:str near_dup_cluster:str
+    ingested_at:ts run_id:str""")
+SEGMENTS = _schema("doc_id:str seq:i32 kind:str paragraph_seq:i32 text:text char_start:i64 char_end:i64 run_id:str")
+COMMENTS = _schema("doc_id:str comment_seq:i32 author:str depth:i32 text:text run_id:str")
+MENTIONS = _schema("doc_id:str entity_id:str entity_name:str mention:str char_start:i64 char_end:i64 run_id:str")
+# Opt-in (`audit_removed`): every line cleaning removed from a published document, and why.
+REMOVED = _schema("doc_id:str line_no:i32 text:text stage:str reason_code:str run_id:str")
+FILES = _schema("""
+    source_uri:str size_bytes:i64 content_sha256:str status:str reason:str reason_code:str doc_id:str run_id:str
+    ingested_at:ts""")
+QUARANTINE = _schema("""
+    source_uri:str content_sha256:str doc_id:str stage:str reason:str reason_code:str text:text run_id:str
+    ingested_at:ts""")
 
-QUARANTINE = pa.schema(
-    [
-        ("source_uri", pa.string()),
-        ("content_sha256", pa.string()),
-        ("doc_id", pa.string()),
-        ("stage", pa.string()),
-        ("reason", pa.string()),
-        ("text", pa.large_string()),
-        ("run_id", pa.string()),
-        ("ingested_at", TIMESTAMP),
-    ]
-)
-
-DATASETS: dict[str, pa.Schema] = {
+_SCHEMAS = {
     "documents": DOCUMENTS,
     "segments": SEGMENTS,
     "comments": COMMENTS,
     "mentions": MENTIONS,
+    "removed": REMOVED,
     "files": FILES,
     "quarantine": QUARANTINE,
 }
+DATASETS: dict[str, pa.Schema] = {name: _SCHEMAS[name] for name in layout.DATASETS}
 
 # Datasets written per document by the shards; the other two are accounts of the run.
-BODY_DATASETS = ("documents", "segments", "comments", "mentions")
+BODY_DATASETS = ("documents", "segments", "comments", "mentions", "removed")
 
 # Hive partition keys per dataset. Segments and comments carry `source` too, so an
 # analyst filtering one source never scans the others.
@@ -121,6 +72,7 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "segments": ("ingest_date", "source"),
     "comments": ("ingest_date", "source"),
     "mentions": ("ingest_date", "source"),
+    "removed": ("ingest_date", "source"),
     "files": ("ingest_date",),
     "quarantine": ("ingest_date",),
 }

@@ -21,10 +21,37 @@ _WORDS = (
     "several many few most all some other more less under over after before during between against without "
     "because although while since until when where which who that this these those their its our we they"
 ).split()
-_NAMES = ("Ana Ruiz", "Tom Becker", "Lina Haddad", "Omar Said", "Greta Holm", "Jon Park", "Mia Costa", "Raj Patel",
-          "Eva Novak", "Sam Okafor", "Ida Berg", "Leo Marsh", "Nora Quinn", "Ali Demir", "Zoe Lang")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
+_NAMES = (
+    "Ana Ruiz",
+    "Tom Becker",
+    "Lina Haddad",
+    "Omar Said",
+    "Greta Holm",
+    "Jon Park",
+    "Mia Costa",
+    "Raj Patel",
+    "Eva Novak",
+    "Sam Okafor",
+    "Ida Berg",
+    "Leo Marsh",
+    "Nora Quinn",
+    "Ali Demir",
+    "Zoe Lang",
+)
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _sentence(rng: random.Random) -> str:
@@ -41,15 +68,20 @@ def _paragraph(rng: random.Random) -> str:
 def site(n: int) -> dict:
     """The template of synthetic site number `n`."""
     rng = random.Random(f"site-{n}")
-    name = f"{rng.choice(['North', 'Valley', 'Harbor', 'City', 'River', 'Coast'])} {rng.choice(['Ledger', 'Tribune', 'Post', 'Herald', 'Notes'])} {n}"
+    place = rng.choice(["North", "Valley", "Harbor", "City", "River", "Coast"])
+    name = f"{place} {rng.choice(['Ledger', 'Tribune', 'Post', 'Herald', 'Notes'])} {n}"
     menu = [rng.choice(["Home", "World", "Local", "Sport", "Opinion", "Business", "Weather", "Culture"]) for _ in range(6)]
     return {
         "name": name,
         "slug": name.lower().replace(" ", "-"),
-        "header": [" | ".join(menu), "Subscribe | Sign in"] + (["0 $", "2,500 $", "5,000 $", f"{rng.randint(100, 4999):,} $"] if n % 2 else []),
+        "header": [" | ".join(menu), "Subscribe | Sign in"]
+        + (["0 $", "2,500 $", "5,000 $", f"{rng.randint(100, 4999):,} $"] if n % 2 else []),
         "after_title": [f"Support {name}"] if n % 2 else ["Share this article"],
-        "footer": [f"© 2026 {name}. All rights reserved.", "We use cookies to improve your experience. Accept all cookies",
-                   "Share on Facebook | Share on X | Email"],
+        "footer": [
+            f"© 2026 {name}. All rights reserved.",
+            "We use cookies to improve your experience. Accept all cookies",
+            "Share on Facebook | Share on X | Email",
+        ],
         "comment_ui": ["Notify of", "Newest Most Voted", "Inline Feedbacks", "View all comments"],
     }
 
@@ -57,8 +89,16 @@ def site(n: int) -> dict:
 def page(doc: int, site: dict, rng: random.Random) -> str:
     """One raw page of the given site; `doc` makes it unique."""
     title = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(5, 11))).title() + f" ({doc})"
-    lines = [*site["header"], "", title, "", *site["after_title"], "",
-             f"{rng.choice(_MONTHS)} {rng.randint(1, 28)}, {rng.randint(2015, 2026)} by {rng.choice(_NAMES)}", ""]
+    lines = [
+        *site["header"],
+        "",
+        title,
+        "",
+        *site["after_title"],
+        "",
+        f"{rng.choice(_MONTHS)} {rng.randint(1, 28)}, {rng.randint(2015, 2026)} by {rng.choice(_NAMES)}",
+        "",
+    ]
     caption = f"Photo: {_sentence(rng)}"
     paragraphs = [_paragraph(rng) for _ in range(rng.randint(4, 14))]
     paragraphs.insert(rng.randint(1, len(paragraphs)), caption + "\n\n" + caption)
@@ -72,8 +112,9 @@ def page(doc: int, site: dict, rng: random.Random) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_corpus(out: Path, size_mb: float, seed: int = 0, sites: int = 12, gzip_share: float = 0.03,
-                 huge_file_mb: float = 0) -> dict:
+def write_corpus(
+    out: Path, size_mb: float, seed: int = 0, sites: int = 12, gzip_share: float = 0.03, huge_file_mb: float = 0
+) -> dict:
     """Write pages into `out/<site>/` until `size_mb` of raw text is reached; returns counts."""
     rng = random.Random(seed)
     site_list = [site(n) for n in range(sites)]

@@ -26,17 +26,33 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from textlake import layout
 from textlake.config import PROJECT_ROOT
 
 SUITES = PROJECT_ROOT / "include" / "gx" / "expectations"
 
 # dataset -> (columns read from staging, long text column replaced by its length)
 _PROJECTIONS = {
-    "documents": (["doc_id", "source_name", "title", "published_date", "language", "n_paragraphs", "n_sentences",
-                   "n_comments", "n_chars", "n_dropped_lines", "ingested_at"], "title"),
+    "documents": (
+        [
+            "doc_id",
+            "source_name",
+            "title",
+            "published_date",
+            "language",
+            "n_paragraphs",
+            "n_sentences",
+            "n_comments",
+            "n_chars",
+            "n_dropped_lines",
+            "ingested_at",
+        ],
+        "title",
+    ),
     "segments": (["doc_id", "seq", "kind", "char_start", "char_end"], "text"),
     "comments": (["doc_id", "comment_seq", "depth"], "text"),
     "mentions": (["doc_id", "entity_id", "char_start", "char_end"], "mention"),
+    "removed": (["doc_id", "line_no", "stage", "reason_code"], "text"),
 }
 
 
@@ -57,6 +73,7 @@ class ValidationReport:
     checked_rows: dict[str, int]
     data_docs: str
     expectations: int = 0  # expectations evaluated, over every dataset and batch
+    cpu_seconds: float = 0.0
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -111,7 +128,7 @@ def duplicated_ids(staging_dir: str) -> int:
 
 
 def data_docs_index(output: str) -> Path:
-    return Path(output) / "_quality" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return layout.data_docs_site(output) / "index.html"
 
 
 def quality_context(output: str):
@@ -121,7 +138,7 @@ def quality_context(output: str):
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    root = Path(output) / "_quality"
+    root = layout.quality_root(output)
     root.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(root))
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -148,15 +165,25 @@ def validate_staged(staging_dir: str, output: str, run_id: str) -> ValidationRep
     for dataset in _PROJECTIONS:
         checked[dataset] = 0
         asset = source.add_dataframe_asset(dataset) if dataset not in source.get_asset_names() else source.get_asset(dataset)
-        batch = asset.add_batch_definition_whole_dataframe("staged") if "staged" not in [b.name for b in asset.batch_definitions] else asset.get_batch_definition("staged")
+        batch = (
+            asset.add_batch_definition_whole_dataframe("staged")
+            if "staged" not in [b.name for b in asset.batch_definitions]
+            else asset.get_batch_definition("staged")
+        )
         suite = context.suites.get(dataset)
-        definition = context.validation_definitions.add_or_update(gx.ValidationDefinition(name=f"{dataset}_staged", data=batch, suite=suite))
-        checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
-            name=f"{dataset}_staged", validation_definitions=[definition],
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["doc_id"]}))
+        definition = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=f"{dataset}_staged", data=batch, suite=suite)
+        )
+        checkpoint = context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=f"{dataset}_staged",
+                validation_definitions=[definition],
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["doc_id"]},
+            )
+        )
         for n, frame in enumerate(staged_frames(staging_dir, dataset, BATCH_ROWS), start=1):
             checked[dataset] += len(frame)
-            run = RunIdentifier(run_name=run_id, run_time=dt.datetime.now(dt.timezone.utc))
+            run = RunIdentifier(run_name=run_id, run_time=dt.datetime.now(dt.UTC))
             result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=run)
             for key, run_result in result.run_results.items():
                 evaluated += len(run_result.results)
@@ -181,12 +208,16 @@ def _settle_failure(dataset: str, check, quarantined: dict[str, str], failures: 
         for hit in check.result.get("unexpected_index_list") or []:
             quarantined.setdefault(hit["doc_id"], label)
     else:
-        failures.append(f"{label} (unexpected {check.result.get('unexpected_count', 'n/a')}; "
-                        f"sample {check.result.get('partial_unexpected_list', [])[:5]})")
+        failures.append(
+            f"{label} (unexpected {check.result.get('unexpected_count', 'n/a')}; "
+            f"sample {check.result.get('partial_unexpected_list', [])[:5]})"
+        )
 
 
 def raise_on_batch_failure(report: ValidationReport) -> None:
     if report.batch_failures:
         raise ValidationFailed(
-            "batch-level expectations failed, nothing was published: " + "; ".join(report.batch_failures)
-            + f". Data Docs: file://{report.data_docs}")
+            "batch-level expectations failed, nothing was published: "
+            + "; ".join(report.batch_failures)
+            + f". Data Docs: file://{report.data_docs}"
+        )

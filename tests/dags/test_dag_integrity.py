@@ -43,7 +43,7 @@ def test_documented_tagged_and_retried(dag):
 
 def test_trigger_form_params_are_typed_and_described(dag):
     params = dag.params
-    assert set(params.keys()) >= {"input", "output", "patterns", "shard_target_mb", "workers", "source_from", "debug_trace"}
+    assert set(params.keys()) >= {"input", "output", "patterns", "shard_target_mb", "workers", "source_from", "audit_removed"}
     for key in params.keys():
         param = params.get_param(key)
         assert param.schema.get("type"), key
@@ -68,13 +68,19 @@ def test_shard_tasks_follow_the_deployment_settings(dag):
     defaults = PipelineConfig.from_overrides()
     shard = dag.get_task("process_shard")
     assert shard.partial_kwargs.get("pool", getattr(shard, "pool", None)) == defaults.shard_pool
-    assert shard.partial_kwargs.get("max_active_tis_per_dagrun", getattr(shard, "max_active_tis_per_dagrun", None)) == defaults.max_parallel_shards
+    assert (
+        shard.partial_kwargs.get("max_active_tis_per_dagrun", getattr(shard, "max_active_tis_per_dagrun", None))
+        == defaults.max_parallel_shards
+    )
 
 
 def test_flow_is_plan_shards_validate_publish(dag):
     assert [t.task_id for t in dag.topological_sort()] == ["plan", "process_shard", "validate", "publish"]
     publish = dag.get_task("publish")
-    assert {o.name for o in publish.outlets} == {f"textlake_{n}" for n in ("documents", "segments", "comments", "mentions", "files", "quarantine")}
+    assert {o.name for o in publish.outlets} == {
+        *(f"textlake_{n}" for n in ("documents", "segments", "comments", "mentions", "files", "quarantine")),
+        "textlake_removed_audit",  # the alias through which audited runs announce `removed`
+    }
 
 
 def test_every_dag_is_documented_tagged_and_retried(dagbag):

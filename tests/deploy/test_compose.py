@@ -25,8 +25,14 @@ ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERIGNORE = ROOT / ".dockerignore"
 README = ROOT / "README.md"
 
-AIRFLOW_SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
-                    "airflow-worker", "airflow-init")
+AIRFLOW_SERVICES = (
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-worker",
+    "airflow-init",
+)
 REQUIRED_SERVICES = ("postgres", "redis", *AIRFLOW_SERVICES, "flower")
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, ${VAR:+alt}; never $${...} (escaped)
 INTERPOLATION = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}")
@@ -95,6 +101,7 @@ def env_example() -> dict[str, str]:
 
 # --- the file itself ---------------------------------------------------------------------------
 
+
 def test_compose_parses_with_the_official_shape(compose, services):
     assert "x-airflow-common" in compose, "the x-airflow-common anchor of the official file is gone"
     common = compose["x-airflow-common"]
@@ -119,12 +126,17 @@ def test_compose_matches_the_compose_specification(compose):
 
 def test_check_jsonschema_cli_accepts_the_compose_file():
     """The command from the docs, as a reviewer would run it."""
-    result = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 # --- services and their wiring -----------------------------------------------------------------
+
 
 def test_every_service_of_the_stack_is_present(services):
     missing = [name for name in REQUIRED_SERVICES if name not in services]
@@ -197,6 +209,7 @@ def test_airflow_services_get_the_settings_the_dag_needs(services, name):
 
 # --- the data volume and the compose config ----------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def compose_config():
     """The compose config as the containers load it: TEXTLAKE_ALLOWED_ROOTS is not set there."""
@@ -244,6 +257,7 @@ def test_the_code_mounts_match_the_image_layout(services):
 
 # --- .env.example ------------------------------------------------------------------------------
 
+
 def test_env_example_lists_every_variable_without_a_default():
     text = COMPOSE.read_text(encoding="utf-8")
     required = {m.group(1) for m in INTERPOLATION.finditer(text) if m.group(2) in (None, ":?", "?")}
@@ -260,6 +274,7 @@ def test_env_example_commits_no_secret():
 
 
 # --- Dockerfile and .dockerignore --------------------------------------------------------------
+
 
 def dockerfile_instructions() -> list[tuple[str, str]]:
     joined = re.sub(r"\\\n", " ", DOCKERFILE.read_text(encoding="utf-8"))
@@ -280,7 +295,9 @@ def test_image_is_the_pinned_airflow_with_the_locked_requirements():
     copies = [rest for word, rest in instructions if word == "COPY"]
     runs = [rest for word, rest in instructions if word == "RUN"]
     assert any("requirements.txt" in c.split()[:-1] for c in copies), "requirements.txt is not copied into the image"
-    assert any(re.search(r"\bpip install\b.*-r \S*requirements\.txt", r) for r in runs), "the image does not install requirements.txt"
+    assert any(re.search(r"\bpip install\b.*-r \S*requirements\.txt", r) for r in runs), (
+        "the image does not install requirements.txt"
+    )
     assert any(re.search(r"\bpip install\b.*--no-deps -e /opt/textlake\b", r) for r in runs), "textlake is not installed"
 
 
@@ -300,7 +317,8 @@ def test_dockerfile_copies_only_what_a_fresh_clone_has():
                     assert (ROOT / source).exists(), f"COPY {source}: not in the repository"
                 else:
                     assert any(t == source or t.startswith(source.rstrip("/") + "/") for t in tracked), (
-                        f"COPY {source}: no tracked file there, so a fresh clone cannot build the image")
+                        f"COPY {source}: no tracked file there, so a fresh clone cannot build the image"
+                    )
 
 
 def test_the_image_serves_the_data_docs_assets_from_the_lock():

@@ -36,9 +36,15 @@ class Stack:
     def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
         log = self.home / f"{name}.log"
         handle = open(log, "wb")
-        proc = subprocess.Popen([AIRFLOW, *args], env={**self.env, **(env or {})}, cwd=self.home,
-                                stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # own session = own process group
+        proc = subprocess.Popen(
+            [AIRFLOW, *args],
+            env={**self.env, **(env or {})},
+            cwd=self.home,
+            stdin=subprocess.DEVNULL,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # own session = own process group
         handle.close()
         self.procs[name] = (proc, log)
 
@@ -153,7 +159,9 @@ class Deployment:
 
     def asset_events(self, run_id: str) -> list[dict]:
         quoted = urllib.parse.quote(run_id, safe="")
-        return self.api.call("GET", f"/api/v2/assets/events?source_dag_id={DAG_ID}&source_run_id={quoted}&limit=50")["asset_events"]
+        return self.api.call("GET", f"/api/v2/assets/events?source_dag_id={DAG_ID}&source_run_id={quoted}&limit=50")[
+            "asset_events"
+        ]
 
     def task_log(self, run_id: str, task_id: str) -> str:
         """Every attempt's log of a task (all map indexes), read where the workers wrote them."""

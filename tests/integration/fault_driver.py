@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from textlake import pipeline, publish, shard
 from textlake.config import PipelineConfig
 
-INGESTED_AT = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
+INGESTED_AT = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 
 
 class Tripwire:
@@ -37,6 +37,7 @@ class Tripwire:
             if self.armed and self.calls == self.kill_at:
                 os.kill(os.getpid(), signal.SIGKILL)
             return fn(*args, **kwargs)
+
         return wrapped
 
 

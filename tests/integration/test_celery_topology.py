@@ -45,9 +45,9 @@ from pathlib import Path
 
 import pytest
 
-from textlake import schema
 from tests.conftest import ROOT
 from tests.integration.airflow_stack import DAG_ID, Api, Deployment, Stack, free_port, wait
+from textlake import layout
 
 pytestmark = pytest.mark.integration
 
@@ -62,23 +62,35 @@ REAL_SIZE_TIMEOUT = 1200
 STARTUP_TIMEOUT = 180
 
 # Each worker reports its own hostname on its task instances, as each container does in compose.
-HOSTNAME_MODULE = '''import os
+HOSTNAME_MODULE = """import os
 
 
 def worker_name():
     return os.environ["TEXTLAKE_IT_WORKER_NAME"]
-'''
+"""
 
 
 # --- the landing folder ------------------------------------------------------------------------
 
-_WORDS = ("council harbour vote budget residents school bridge river market workers union talks report "
-          "official minister police court water power roads hospital farmers prices winter summer morning "
-          "evening week month year contract pier ferry library clinic survey storm flood tide fishing "
-          "orchard frost apricot growers inspectors engineers teachers nurses drivers volunteers").split()
+_WORDS = (
+    "council harbour vote budget residents school bridge river market workers union talks report "
+    "official minister police court water power roads hospital farmers prices winter summer morning "
+    "evening week month year contract pier ferry library clinic survey storm flood tide fishing "
+    "orchard frost apricot growers inspectors engineers teachers nurses drivers volunteers"
+).split()
 _VERBS = ("said", "told reporters", "announced", "warned", "agreed", "argued", "confirmed", "estimated", "expects")
-_NAMES = ("Marisol Okafor", "Renata Szabo", "Alan Whitcombe", "Helen Marsh", "Kwame Asante", "Greta Holm",
-          "Omar Said", "Lina Haddad", "Tom Becker", "Ida Berg")
+_NAMES = (
+    "Marisol Okafor",
+    "Renata Szabo",
+    "Alan Whitcombe",
+    "Helen Marsh",
+    "Kwame Asante",
+    "Greta Holm",
+    "Omar Said",
+    "Lina Haddad",
+    "Tom Becker",
+    "Ida Berg",
+)
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October")
 
 
@@ -98,16 +110,35 @@ def write_landing(landing: Path, n_files: int, target_bytes: int = 90_000) -> li
         source = SOURCES[n % len(SOURCES)]
         site = source.replace("-", " ").title()
         title = f"{' '.join(rng.choice(_WORDS) for _ in range(6)).capitalize()} ({n})"
-        lines = [site, "Home | Local | Business | Opinion | Weather | Sport", "Subscribe  |  Sign in", "",
-                 title, "", f"By {rng.choice(_NAMES)}, Staff Writer", f"{rng.choice(_MONTHS)} {rng.randint(1, 28)}, 2026", "",
-                 f"Support {site}: independent local news since 1987.", ""]
+        lines = [
+            site,
+            "Home | Local | Business | Opinion | Weather | Sport",
+            "Subscribe  |  Sign in",
+            "",
+            title,
+            "",
+            f"By {rng.choice(_NAMES)}, Staff Writer",
+            f"{rng.choice(_MONTHS)} {rng.randint(1, 28)}, 2026",
+            "",
+            f"Support {site}: independent local news since 1987.",
+            "",
+        ]
         size = sum(len(line) + 1 for line in lines)
         while size < target_bytes:
             paragraph = " ".join(_sentence(rng) for _ in range(rng.randint(3, 6)))
             lines += [paragraph, ""]
             size += len(paragraph) + 2
-        lines += ["Share this article: Facebook | X | Email", f"© 2026 {site}. All rights reserved.", "",
-                  "Reader comments", "", rng.choice(_NAMES), "", _sentence(rng), ""]
+        lines += [
+            "Share this article: Facebook | X | Email",
+            f"© 2026 {site}. All rights reserved.",
+            "",
+            "Reader comments",
+            "",
+            rng.choice(_NAMES),
+            "",
+            _sentence(rng),
+            "",
+        ]
         path = landing / source / f"2026-03-{n:02d}-story-{n}.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -116,6 +147,7 @@ def write_landing(landing: Path, n_files: int, target_bytes: int = 90_000) -> li
 
 
 # --- servers ----------------------------------------------------------------------------------
+
 
 def _postgres_admin():
     """An autocommit connection to the maintenance database, or a skip."""
@@ -157,6 +189,7 @@ def _celery_workers_ready(broker: str) -> set[str]:
 
 # --- the deployment ----------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
     """The stack, started once for the module on a fresh database, Redis db and AIRFLOW_HOME;
@@ -174,31 +207,33 @@ def deployment(tmp_path_factory):
 
     db_url = f"{POSTGRES.split('://', 1)[1]}/{database}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TEXTLAKE_"))}
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{db_url}",
-        "AIRFLOW__CELERY__BROKER_URL": f"{REDIS}/{redis_db}",
-        "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://{db_url}",
-        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
-        "AIRFLOW__CORE__PARALLELISM": "4",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-        "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-        "GX_ANALYTICS_ENABLED": "False",
-        # The DAG's defaults live in the repository; the runs read and write in tmp.
-        "TEXTLAKE_ALLOWED_ROOTS": os.pathsep.join([str(ROOT), str(tmp_path_factory.getbasetemp())]),
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{db_url}",
+            "AIRFLOW__CELERY__BROKER_URL": f"{REDIS}/{redis_db}",
+            "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://{db_url}",
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            "GX_ANALYTICS_ENABLED": "False",
+            # The DAG's defaults live in the repository; the runs read and write in tmp.
+            "TEXTLAKE_ALLOWED_ROOTS": os.pathsep.join([str(ROOT), str(tmp_path_factory.getbasetemp())]),
+        }
+    )
     stack = Stack(home, env)
     api = Api(f"http://127.0.0.1:{port}")
     try:
@@ -211,14 +246,28 @@ def deployment(tmp_path_factory):
         stack.start("scheduler", "scheduler", "--skip-serve-logs")
         stack.start("dag-processor", "dag-processor")
         for name in WORKERS:
-            stack.start(name, "celery", "worker", "-H", f"{name}@%h", "-c", "1", "--skip-serve-logs",
-                        "--pid", str(home / f"{name}.pid"),
-                        env={"PYTHONPATH": str(pylib), "TEXTLAKE_IT_WORKER_NAME": name,
-                             "AIRFLOW__CORE__HOSTNAME_CALLABLE": "textlake_it_hostname.worker_name"})
+            stack.start(
+                name,
+                "celery",
+                "worker",
+                "-H",
+                f"{name}@%h",
+                "-c",
+                "1",
+                "--skip-serve-logs",
+                "--pid",
+                str(home / f"{name}.pid"),
+                env={
+                    "PYTHONPATH": str(pylib),
+                    "TEXTLAKE_IT_WORKER_NAME": name,
+                    "AIRFLOW__CORE__HOSTNAME_CALLABLE": "textlake_it_hostname.worker_name",
+                },
+            )
         wait("the api-server", lambda: api.call("GET", "/api/v2/monitor/health", timeout=5), stack, STARTUP_TIMEOUT)
         api.login()
-        wait(f"the dag-processor to serialize {DAG_ID}", lambda: api.call("GET", f"/api/v2/dags/{DAG_ID}"),
-              stack, STARTUP_TIMEOUT)
+        wait(
+            f"the dag-processor to serialize {DAG_ID}", lambda: api.call("GET", f"/api/v2/dags/{DAG_ID}"), stack, STARTUP_TIMEOUT
+        )
         broker = env["AIRFLOW__CELERY__BROKER_URL"]
         wait("both Celery workers", lambda: _celery_workers_ready(broker) >= set(WORKERS), stack, STARTUP_TIMEOUT)
         # what an operator does first: unpause (DAGs start paused, as in compose)
@@ -240,13 +289,20 @@ def deployment(tmp_path_factory):
 
 # --- the tests ---------------------------------------------------------------------------------
 
+
 def test_shards_run_on_both_celery_workers(deployment):
     started = time.monotonic()
     landing, output = deployment.tmp / "landing", deployment.tmp / "output"
     inputs = write_landing(landing, N_FILES)
     try:
-        conf = {"input": str(landing), "output": str(output), "shard_target_mb": 1, "max_shards": 8,
-                "workers": 1, "source_from": "path"}
+        conf = {
+            "input": str(landing),
+            "output": str(output),
+            "shard_target_mb": 1,
+            "max_shards": 8,
+            "workers": 1,
+            "source_from": "path",
+        }
         run_id = deployment.trigger(conf)
         state = deployment.wait_for_run(run_id, RUN_TIMEOUT)
         tis = deployment.task_instances(run_id)
@@ -269,9 +325,11 @@ def test_shards_run_on_both_celery_workers(deployment):
         assert not (output / "_staging").exists() or not any((output / "_staging").iterdir())
 
         # publish announced every dataset
-        assert len(deployment.asset_events(run_id)) == len(schema.DATASETS)  # one Asset event per dataset
-        print(f"\ncelery topology: {len(shards)} shards on {sorted({ti['hostname'] for ti in shards})}, "
-              f"{counts['documents']} documents, run in {time.monotonic() - started:.0f} s")
+        assert len(deployment.asset_events(run_id)) == len(layout.ALWAYS_PUBLISHED)  # one Asset event per dataset
+        print(
+            f"\ncelery topology: {len(shards)} shards on {sorted({ti['hostname'] for ti in shards})}, "
+            f"{counts['documents']} documents, run in {time.monotonic() - started:.0f} s"
+        )
     except BaseException:
         print(deployment.stack.tails())
         raise
@@ -296,7 +354,9 @@ def test_a_real_size_run_with_the_default_workers(deployment, real_size_landing)
 
         counts = dataset_counts(str(output))
         assert counts["documents"] == pages and counts["files_by_status"] == {"published": pages}, counts
-        shard_log = [e for e in deployment.task_events(run_id, "process_shard") if str(e.get("logger", "")).startswith("textlake")]
+        shard_log = [
+            e for e in deployment.task_events(run_id, "process_shard") if str(e.get("logger", "")).startswith("textlake")
+        ]
         if os.cpu_count() > 1:  # the default asks for a process per core; a daemonic worker says why it has one
             assert sum("running inside a daemonic process" in e["event"] for e in shard_log) == len(shards), shard_log
         kept = [int(m.group(1)) for e in shard_log if (m := re.search(r"(\d+) documents kept", e["event"]))]

@@ -22,9 +22,9 @@ import pyarrow.dataset as ds
 import pytest
 
 from tests.conftest import ROOT
+from textlake import synth
 from textlake.config import PipelineConfig
 from textlake.pipeline import run_pipeline
-from textlake import synth
 from textlake.synth import write_corpus
 
 RUN = "manual__2026-11-21T12:00:00+00:00"
@@ -32,8 +32,14 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def drive(input_dir, output, steps, kill_at="none", run_id=RUN):
-    proc = subprocess.run([sys.executable, "-m", "tests.integration.fault_driver", str(input_dir), str(output), run_id,
-                           steps, kill_at], capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.integration.fault_driver", str(input_dir), str(output), run_id, steps, kill_at],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        cwd=ROOT,
+        timeout=300,
+    )
     if kill_at == "none":
         assert proc.returncode == 0, proc.stderr[-3000:]
         return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -55,8 +61,13 @@ def snapshot(output: Path) -> dict:
 
 def stray_files(output: Path) -> list[str]:
     """Anything inside a dataset folder that is not a published Parquet part file."""
-    return [str(p) for name in ("documents", "segments", "comments", "files", "quarantine") if (output / name).exists()
-            for p in (output / name).rglob("*") if p.is_file() and not (p.name.startswith("part-") and p.suffix == ".parquet")]
+    return [
+        str(p)
+        for name in ("documents", "segments", "comments", "files", "quarantine")
+        if (output / name).exists()
+        for p in (output / name).rglob("*")
+        if p.is_file() and not (p.name.startswith("part-") and p.suffix == ".parquet")
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +101,9 @@ def test_sigkill_at_every_publish_side_effect_then_retry(corpus, clean_run, tmp_
     drive(corpus, staged, "plan,shards,validate")
     assert counts["publish"] >= 10
     # Every side effect would take minutes of process start-ups; a spread of ~15 covers each phase.
-    kill_points = sorted({1, 2, counts["publish"] - 1, counts["publish"], *range(3, counts["publish"], max(1, counts["publish"] // 12))})
+    kill_points = sorted(
+        {1, 2, counts["publish"] - 1, counts["publish"], *range(3, counts["publish"], max(1, counts["publish"] // 12))}
+    )
     for n in kill_points:
         output = tmp_path / f"kill-{n}"
         shutil.copytree(staged, output, symlinks=True)
@@ -101,7 +114,9 @@ def test_sigkill_at_every_publish_side_effect_then_retry(corpus, clean_run, tmp_
         assert stray_files(output) == []
         drive(corpus, output, "publish")  # the task's retry
         assert snapshot(output) == expected, f"retry after a kill at publish side effect {n} differs from a clean run"
-        assert not (output / "_staging").exists() or not any((output / "_staging").iterdir()), list((output / "_staging").rglob("*"))[:5]
+        assert not (output / "_staging").exists() or not any((output / "_staging").iterdir()), list(
+            (output / "_staging").rglob("*")
+        )[:5]
         shutil.rmtree(output)
 
 
@@ -126,27 +141,70 @@ def test_rerunning_every_step_of_a_published_run_adds_nothing(corpus, clean_run,
 def test_killed_cli_run_then_a_new_run_publishes_each_file_once(corpus, clean_run, tmp_path):
     expected, _ = clean_run
     rng = random.Random(3)
-    for attempt in range(3):
-        proc = subprocess.Popen([sys.executable, "-m", "textlake", "run", "--input", str(corpus), "--output", str(tmp_path),
-                                 "--no-progress", "--workers", "1"], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(3):
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "textlake",
+                "run",
+                "--input",
+                str(corpus),
+                "--output",
+                str(tmp_path),
+                "--no-progress",
+                "--workers",
+                "1",
+            ],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.5, 4.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         assert stray_files(tmp_path) == []
-    subprocess.run([sys.executable, "-m", "textlake", "run", "--input", str(corpus), "--output", str(tmp_path), "--no-progress"],
-                   env=ENV, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "textlake", "run", "--input", str(corpus), "--output", str(tmp_path), "--no-progress"],
+        env=ENV,
+        check=True,
+        capture_output=True,
+    )
     state = snapshot(tmp_path)
     strip = lambda rows: sorted({json.loads(r)["doc_id"] for r in rows})  # noqa: E731 - run ids differ between runs
     assert strip(state["documents"]) == strip(expected["documents"])
     assert len(state["documents"]) == len(expected["documents"])
-    assert sorted(json.loads(r)["source_uri"] for r in state["files"]) == sorted(json.loads(r)["source_uri"] for r in expected["files"])
+    assert sorted(json.loads(r)["source_uri"] for r in state["files"]) == sorted(
+        json.loads(r)["source_uri"] for r in expected["files"]
+    )
 
 
 def test_two_concurrent_runs_over_the_same_input(corpus, clean_run, tmp_path):
     expected, _ = clean_run
-    procs = [subprocess.Popen([sys.executable, "-m", "textlake", "run", "--input", str(corpus), "--output", str(tmp_path),
-                               "--no-progress", "--workers", "1", "--run-id", f"concurrent-{i}"], env=ENV,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for i in (1, 2)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "textlake",
+                "run",
+                "--input",
+                str(corpus),
+                "--output",
+                str(tmp_path),
+                "--no-progress",
+                "--workers",
+                "1",
+                "--run-id",
+                f"concurrent-{i}",
+            ],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in (1, 2)
+    ]
     for proc in procs:
         assert proc.wait(timeout=300) == 0, proc.stderr.read()[-2000:]
     state = snapshot(tmp_path)
@@ -178,7 +236,9 @@ def hostile_landing(root: Path) -> dict[str, tuple[str, str | None]]:
         "crlf.txt": article(4).replace("\n", "\r\n").encode(),
         "nul bytes.txt": article(5).replace("council", "coun\x00cil").encode(),
         "packed.txt.gz": gzip.compress(article(6).encode()),
-        "données/年報/نص عربي.txt": ("عنوان الخبر\n\n" + "قال المجلس إن أعمال الميناء ستستأنف يوم الاثنين بعد إضراب استمر أسبوعين. " * 8).encode(),
+        "données/年報/نص عربي.txt": (
+            "عنوان الخبر\n\n" + "قال المجلس إن أعمال الميناء ستستأنف يوم الاثنين بعد إضراب استمر أسبوعين. " * 8
+        ).encode(),
         "/".join(f"d{i}" for i in range(30)) + "/deep.txt": article(7).encode(),
         "one-line.txt": " ".join(synth._sentence(random.Random(i)) for i in range(25_000)).encode(),  # ~3 MB, one line
     }
@@ -203,19 +263,25 @@ def test_hostile_input_never_fails_the_run(tmp_path):
     landing = tmp_path / "landing"
     landing.mkdir()
     expected = hostile_landing(landing)
-    config = PipelineConfig.from_overrides({"input": str(landing), "output": str(tmp_path / "out"), "workers": 2,
-                                            "min_body_chars": 20})
+    config = PipelineConfig.from_overrides(
+        {"input": str(landing), "output": str(tmp_path / "out"), "workers": 2, "min_body_chars": 20}
+    )
     summary = run_pipeline(config, run_id="hostile", progress_bar=False)
-    ledger = {Path(r["source_uri"]).relative_to(landing).as_posix(): r
-              for r in ds.dataset(tmp_path / "out" / "files", format="parquet", partitioning="hive").to_table().to_pylist()}
+    ledger = {
+        Path(r["source_uri"]).relative_to(landing).as_posix(): r
+        for r in ds.dataset(tmp_path / "out" / "files", format="parquet", partitioning="hive").to_table().to_pylist()
+    }
     assert sorted(ledger) == sorted(expected)
     for name, (status, reason) in expected.items():
         assert ledger[name]["status"] == status, (name, ledger[name])
         if reason:
             assert reason in ledger[name]["reason"], (name, ledger[name]["reason"])
     assert summary["published"]["files"]["rows"] == len(expected)
-    docs = ds.dataset(tmp_path / "out" / "documents", format="parquet", partitioning="hive").to_table(
-        columns=["source_uri", "title", "body", "encoding"]).to_pylist()
+    docs = (
+        ds.dataset(tmp_path / "out" / "documents", format="parquet", partitioning="hive")
+        .to_table(columns=["source_uri", "title", "body", "encoding"])
+        .to_pylist()
+    )
     for doc in docs:
         assert "\ufffd" not in doc["body"] and "\x00" not in doc["body"], doc["source_uri"]
     by_name = {Path(d["source_uri"]).name: d for d in docs}

@@ -39,42 +39,63 @@ def standalone(tmp_path_factory, real_size_landing):
     tmp = tmp_path_factory.mktemp("standalone")
     home, output = tmp / "airflow-home", tmp / "output"
     home.mkdir()
-    config = shipped_config_with(tmp / "textlake.yaml", input=str(landing), output=str(output),
-                                 allowed_roots=[str(landing.parent), str(tmp)])
+    config = shipped_config_with(
+        tmp / "textlake.yaml", input=str(landing), output=str(output), allowed_roots=[str(landing.parent), str(tmp)]
+    )
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TEXTLAKE_"))}
-    env.update({  # what `make ui` sets (Makefile), on ports of its own
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-        "GX_ANALYTICS_ENABLED": "False",
-        "TEXTLAKE_CONFIG": config,
-        "PATH": f"{Path(AIRFLOW).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # standalone starts `airflow …`
-    })
+    env.update(
+        {  # what `make ui` sets (Makefile), on ports of its own
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "GX_ANALYTICS_ENABLED": "False",
+            "TEXTLAKE_CONFIG": config,
+            "PATH": f"{Path(AIRFLOW).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # standalone starts `airflow …`
+        }
+    )
     stack = Stack(home, env)
     api = Api(f"http://localhost:{port}")
     try:
         stack.start("standalone", "standalone")
         wait("the api-server", lambda: api.call("GET", "/api/v2/monitor/health", timeout=5), stack, STARTUP_TIMEOUT)
         api.login()
-        wait(f"the dag-processor to serialize {DAG_ID}", lambda: api.call("GET", f"/api/v2/dags/{DAG_ID}"),
-             stack, STARTUP_TIMEOUT)
+        wait(
+            f"the dag-processor to serialize {DAG_ID}", lambda: api.call("GET", f"/api/v2/dags/{DAG_ID}"), stack, STARTUP_TIMEOUT
+        )
         yield Deployment(stack, api, tmp), output
     except BaseException:
         print(stack.tails())
         raise
     finally:
         stack.stop()
+
+
+def leftover_pool_processes(home: Path, wait: float = 20) -> list[int]:
+    """Forkservers and pool workers this deployment's tasks started that are still alive after `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if "forkserver" in cmdline and str(home) in cmdline:
+                found.append(int(proc.name))
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(1)
 
 
 def test_a_run_from_the_trigger_form_at_real_size(standalone, real_size_landing):
@@ -100,18 +121,23 @@ def test_a_run_from_the_trigger_form_at_real_size(standalone, real_size_landing)
         assert len(deployment.asset_events(run_id)) == 6
 
         logs = {task: deployment.task_events(run_id, task) for task in ("plan", "process_shard", "validate", "publish")}
-        said = {task: [e["event"] for e in events if str(e.get("logger", "")).startswith("textlake")]
-                for task, events in logs.items()}
-        assert any(re.match(rf"plan: {pages} files found: {pages} new .*; {len(shards)} shard\(s\)", s) for s in said["plan"]), said
+        said = {
+            task: [e["event"] for e in events if str(e.get("logger", "")).startswith("textlake")] for task, events in logs.items()
+        }
+        assert any(re.match(rf"plan: {pages} files found: {pages} new .*; {len(shards)} shard\(s\)", s) for s in said["plan"]), (
+            said
+        )
         shard_lines = [s for s in said["process_shard"] if s.startswith("shard ")]
-        assert len(shard_lines) == len(shards) and all(f"{os.cpu_count()} process(es)" in s or os.cpu_count() == 1
-                                                       for s in shard_lines), shard_lines
+        assert len(shard_lines) == len(shards) and all(
+            f"{os.cpu_count()} process(es)" in s or os.cpu_count() == 1 for s in shard_lines
+        ), shard_lines
         assert sum(int(re.search(r"(\d+) documents kept", s).group(1)) for s in shard_lines) == pages
         assert any("expectation runs over" in s and "0 documents quarantined" in s for s in said["validate"]), said
         assert any(f"documents {pages}," in s for s in said["publish"]), said
         for task, events in logs.items():  # a clean run logs no error and no traceback
             bad = [e for e in events if e.get("level") in ("error", "critical") or "error_detail" in e]
             assert not bad, (task, json.dumps(bad)[:2000])
+        assert not leftover_pool_processes(deployment.stack.home), "a shard task left its pool's processes behind"
         print(f"\nstandalone: {pages} pages, {len(shards)} shards, run in {time.monotonic() - started:.0f} s")
     except BaseException:
         print(deployment.stack.tails())

@@ -55,8 +55,11 @@ def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("ui")
     landing, output, home = base / "landing", base / "out", base / "home"
     write_corpus(landing, size_mb=0.02, seed=5, sites=2, gzip_share=0)
-    run_pipeline(PipelineConfig.from_overrides({"input": str(landing), "output": str(output), "workers": 1}),
-                 run_id="ui-test", progress_bar=False)
+    run_pipeline(
+        PipelineConfig.from_overrides({"input": str(landing), "output": str(output), "workers": 1}),
+        run_id="ui-test",
+        progress_bar=False,
+    )
     build_report(str(output))
     (output / "_quality" / "secret.txt").write_text("outside the served folders")
     os.symlink("/etc", output / "_reports" / "escape")
@@ -64,18 +67,31 @@ def server(tmp_path_factory):
     config.write_text(f"input: {landing}\noutput: {output}\n")
 
     port = _free_port()
-    env = {**os.environ, "AIRFLOW_HOME": str(home), "TEXTLAKE_CONFIG": str(config),
-           "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"), "AIRFLOW__CORE__DAGS_FOLDER": str(base / "no-dags"),
-           "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__API__PORT": str(port), "AIRFLOW__API__WORKERS": "1",
-           "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-           "AIRFLOW__API_AUTH__JWT_SECRET": "t" * 64, "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-           "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "TEXTLAKE_CONFIG": str(config),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(base / "no-dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__API_AUTH__JWT_SECRET": "t" * 64,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+    }
     env.pop("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", None)
     home.mkdir()
     subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=180)
     log = open(base / "api-server.log", "w")
-    proc = subprocess.Popen([AIRFLOW, "api-server", "--port", str(port), "--workers", "1"], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [AIRFLOW, "api-server", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 150
         while True:
@@ -88,8 +104,13 @@ def server(tmp_path_factory):
                 pytest.fail(f"api-server did not come up:\n{(base / 'api-server.log').read_text()[-3000:]}")
             time.sleep(1)
         password = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
-        status, _, body = _request(port, "POST", "/auth/token", json.dumps({"username": "admin", "password": password}),
-                                   {"Content-Type": "application/json"})
+        status, _, body = _request(
+            port,
+            "POST",
+            "/auth/token",
+            json.dumps({"username": "admin", "password": password}),
+            {"Content-Type": "application/json"},
+        )
         assert status in (200, 201), body
         yield {"port": port, "token": json.loads(body)["access_token"], "output": output}
     finally:
@@ -174,13 +195,16 @@ def test_data_docs_load_nothing_from_the_network(server):
                 fetched[target] = status
                 assert status == 200, f"{page}: {url} -> {target} answered {status}"
                 if target.endswith((".css", ".js")):
-                    assert len(content) > 100 and headers["content-type"].startswith(("text/css", "text/javascript",
-                                                                                      "application/javascript"))
+                    assert len(content) > 100 and headers["content-type"].startswith(
+                        ("text/css", "text/javascript", "application/javascript")
+                    )
     assert any("bootstrap-table.min.js" in t for t in fetched) and any("jquery.min.js" in t for t in fetched)
     status, _, css = _get(port, "/textlake/data-docs-assets/@fortawesome/fontawesome-free/css/all.min.css", token)
     for font in set(re.findall(r"url\(([^)]+\.woff2)\)", css.decode())):  # the fonts the icons' stylesheet loads
-        assert _get(port, posixpath.normpath(f"/textlake/data-docs-assets/@fortawesome/fontawesome-free/css/{font}"),
-                    token)[0] == 200, font
+        assert (
+            _get(port, posixpath.normpath(f"/textlake/data-docs-assets/@fortawesome/fontawesome-free/css/{font}"), token)[0]
+            == 200
+        ), font
     assert _get(port, "/textlake/data-docs-assets/vega/package.json", token)[0] == 200
     assert _get(port, "/textlake/data-docs-assets/d3-array/package.json", token)[0] == 404  # not a page asset
     assert _get(port, "/textlake/data-docs-assets/jquery/../../../../etc/passwd", token)[0] in (400, 404)
@@ -201,16 +225,19 @@ def test_each_validation_names_its_run_and_dataset(server):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("path", [
-    "/textlake/data-docs/../../secret.txt",
-    "/textlake/data-docs/%2e%2e/%2e%2e/secret.txt",
-    "/textlake/data-docs/..%2f..%2fsecret.txt",
-    "/textlake/reports/../../../../../../etc/passwd",
-    "/textlake/reports/%2e%2e%2f%2e%2e%2fdocuments",
-    "/textlake/reports//etc/passwd",
-    "/textlake/reports/escape/passwd",
-    "/textlake/reports/nothing-here.html",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/textlake/data-docs/../../secret.txt",
+        "/textlake/data-docs/%2e%2e/%2e%2e/secret.txt",
+        "/textlake/data-docs/..%2f..%2fsecret.txt",
+        "/textlake/reports/../../../../../../etc/passwd",
+        "/textlake/reports/%2e%2e%2f%2e%2e%2fdocuments",
+        "/textlake/reports//etc/passwd",
+        "/textlake/reports/escape/passwd",
+        "/textlake/reports/nothing-here.html",
+    ],
+)
 def test_nothing_outside_the_served_folders(server, path):
     status, _, body = _get(server["port"], path, server["token"])
     assert status in (400, 404), (path, status)
@@ -236,8 +263,9 @@ CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver"
 
 
 @pytest.mark.integration
-@pytest.mark.skipif(not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-                    reason="needs Debian's chromium and chromium-driver packages")
+@pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()), reason="needs Debian's chromium and chromium-driver packages"
+)
 def test_data_docs_render_styled_with_no_network(server):
     """Headless Chromium that can resolve no host but this one: the validation list fills, Bootstrap styles apply."""
     from selenium import webdriver
@@ -245,9 +273,18 @@ def test_data_docs_render_styled_with_no_network(server):
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1", f"--user-data-dir={server['output']}/.chromium"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        f"--user-data-dir={server['output']}/.chromium",
+    ):
         options.add_argument(flag)
     browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
@@ -256,15 +293,22 @@ def test_data_docs_render_styled_with_no_network(server):
         browser.add_cookie({"name": "_token", "value": server["token"], "path": "/"})
         browser.get(f"{base}/textlake/data-docs/index.html")
         rows = lambda: browser.execute_script(  # noqa: E731
-            "return Array.from(document.querySelectorAll('.bootstrap-table tbody tr')).map(r => r.innerText)")
+            "return Array.from(document.querySelectorAll('.bootstrap-table tbody tr')).map(r => r.innerText)"
+        )
         deadline = time.monotonic() + 30
         while not any("ui-test" in r for r in rows()) and time.monotonic() < deadline:
             time.sleep(0.5)
         listed = [r for r in rows() if "ui-test" in r]
         validations = [p for p in _data_docs_pages(server["output"]) if p.startswith("validations/")]
         assert len(listed) == len(validations), rows()
-        assert {d for d in ("documents", "segments", "comments") if any(d in r for r in listed)} == {"documents", "segments", "comments"}
-        assert browser.execute_script("return getComputedStyle(document.body).fontFamily").startswith("-apple-system")  # Bootstrap's
+        assert {d for d in ("documents", "segments", "comments") if any(d in r for r in listed)} == {
+            "documents",
+            "segments",
+            "comments",
+        }
+        assert browser.execute_script("return getComputedStyle(document.body).fontFamily").startswith(
+            "-apple-system"
+        )  # Bootstrap's
         assert browser.execute_script("return typeof jQuery.fn.bootstrapTable") == "function"
     finally:
         browser.quit()

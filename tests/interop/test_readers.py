@@ -36,6 +36,7 @@ READERS = ("pyarrow", "pandas", "duckdb", "polars")
 
 # --- the reader snippets (README, "Reading the data"); `pinned` adds the partition types -------------------------
 
+
 def read_pyarrow(root: Path, keys: tuple[str, ...], pinned: bool) -> pa.Table:
     if pinned:
         types = {"ingest_date": pa.date32(), "source": pa.string()}
@@ -77,6 +78,7 @@ def read_polars(root: Path, keys: tuple[str, ...], pinned: bool) -> pl.DataFrame
 
 # --- one canonical form for every reader's values ----------------------------------------------------------------
 
+
 def canon(value):
     """A reader-independent form: timestamps as UTC ISO strings (tz required), dates as ISO, integral floats as ints."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -91,7 +93,7 @@ def canon(value):
         return int(value) if float(value).is_integer() else float(value)
     if isinstance(value, dt.datetime):  # pd.Timestamp is one too
         assert value.tzinfo is not None, f"timestamp without time zone: {value!r}"
-        return "ts:" + value.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+        return "ts:" + value.astimezone(dt.UTC).isoformat(timespec="microseconds")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, np.datetime64):
@@ -108,7 +110,7 @@ class Read:
         self.rows = [tuple(canon(v) for v in row) for row in rows]
 
     def records(self) -> list[dict]:
-        return [dict(zip(self.columns, row)) for row in self.rows]
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
     def sorted_rows(self, order: list[str]) -> list[tuple]:
         index = [self.columns.index(c) for c in order]
@@ -119,8 +121,9 @@ class Read:
 def read(reader: str, root: Path, keys: tuple[str, ...], pinned: bool) -> Read:
     if reader == "pyarrow":
         table = read_pyarrow(root, keys, pinned)
-        return Read(table.column_names, {f.name: str(f.type) for f in table.schema},
-                    [tuple(r.values()) for r in table.to_pylist()])
+        return Read(
+            table.column_names, {f.name: str(f.type) for f in table.schema}, [tuple(r.values()) for r in table.to_pylist()]
+        )
     if reader == "pandas":
         df = read_pandas(root, keys, pinned)
         assert list(df.index) == list(range(len(df))), "pandas should return a plain RangeIndex"
@@ -128,7 +131,7 @@ def read(reader: str, root: Path, keys: tuple[str, ...], pinned: bool) -> Read:
         return Read(list(df.columns), {c: str(t) for c, t in df.dtypes.items()}, rows)
     if reader == "duckdb":
         columns, types, rows = read_duckdb(root, keys, pinned)
-        return Read(columns, dict(zip(columns, types)), rows)
+        return Read(columns, dict(zip(columns, types, strict=True)), rows)
     if reader == "polars":
         df = read_polars(root, keys, pinned)
         return Read(df.columns, {c: str(t) for c, t in df.schema.items()}, df.rows())
@@ -137,11 +140,16 @@ def read(reader: str, root: Path, keys: tuple[str, ...], pinned: bool) -> Read:
 
 @pytest.fixture(scope="module")
 def reads(published: Published) -> dict[tuple[str, str, bool], Read]:
-    return {(dataset, reader, pinned): read(reader, published.path(dataset), published.partitions(dataset), pinned)
-            for dataset in published.datasets for reader in READERS for pinned in PINNED}
+    return {
+        (dataset, reader, pinned): read(reader, published.path(dataset), published.partitions(dataset), pinned)
+        for dataset in published.datasets
+        for reader in READERS
+        for pinned in PINNED
+    }
 
 
 # --- the output itself ---------------------------------------------------------------------------------------------
+
 
 def test_fixture_published_two_runs_in_one_day(published: Published):
     assert {"documents", "segments", "comments", "files", "quarantine"} <= set(published.datasets)
@@ -191,6 +199,7 @@ def test_unicode_survives_the_pipeline(published: Published):
 
 # --- every reader agrees -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("pinned", PINNED, ids=["as-is", "pinned"])
 def test_row_counts_and_columns_agree(published: Published, reads, pinned: bool):
     for dataset in published.datasets:
@@ -216,7 +225,7 @@ def test_values_agree(published: Published, reads, pinned: bool):
         for reader in READERS[1:]:
             got = reads[(dataset, reader, pinned)].sorted_rows(order)
             if got != expected:
-                diff = [(a, b) for a, b in zip(expected, got) if a != b][:2]
+                diff = [(a, b) for a, b in zip(expected, got, strict=False) if a != b][:2]
                 pytest.fail(f"{dataset}: {reader} differs from pyarrow, first rows: {diff}")
 
 
@@ -245,8 +254,13 @@ def test_text_content_hash_per_doc_id(published: Published, reads):
 def test_non_latin_text_is_byte_identical(published: Published, reads, reader: str):
     records = {Path(r["source_uri"]).name: r for r in reads[("documents", reader, True)].records()}
     assert records["daraa-school.txt"]["title"].encode() == nfc(ARABIC_TITLE).encode()
-    for name, needle in (("daraa-school.txt", FAMILY), ("bread.txt", FAMILY), ("fest.txt", CJK_SENTENCE),
-                         ("fest.txt", COMBINING), ("tokyo.txt", CJK_SENTENCE)):
+    for name, needle in (
+        ("daraa-school.txt", FAMILY),
+        ("bread.txt", FAMILY),
+        ("fest.txt", CJK_SENTENCE),
+        ("fest.txt", COMBINING),
+        ("tokyo.txt", CJK_SENTENCE),
+    ):
         assert needle.encode() in records[name]["body"].encode(), (reader, name)
     reference = {Path(r["source_uri"]).name: r for r in published.arrow("documents").to_pylist()}
     for name in ("daraa-school.txt", "bread.txt", "fest.txt", "tokyo.txt", "school.txt"):
@@ -279,12 +293,16 @@ def test_partition_values_are_the_slugs(published: Published, reads, reader: str
                 if "source_name" in got.columns:
                     assert record["source"] == source_slug(record["source_name"])
             if "source" in got.columns:
-                on_disk = {p.name.split("=", 1)[1] for p in published.path(dataset).glob("ingest_date=*/source=*")
-                           if any(p.glob("*.parquet"))}
+                on_disk = {
+                    p.name.split("=", 1)[1]
+                    for p in published.path(dataset).glob("ingest_date=*/source=*")
+                    if any(p.glob("*.parquet"))
+                }
                 assert {r["source"] for r in got.records()} == on_disk
 
 
 # --- types per reader, as the README documents them ----------------------------------------------------------------
+
 
 def _arrow_columns(dataset: str, published: Published) -> dict[str, pa.DataType]:
     return {f.name: f.type for f in pq.read_schema(next(published.path(dataset).rglob("*.parquet")))}
@@ -335,8 +353,15 @@ def test_pandas_nullable_ints(published: Published):
 
 @pytest.mark.parametrize("pinned", PINNED, ids=["as-is", "pinned"])
 def test_types_duckdb(published: Published, reads, pinned: bool):
-    duck = {pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.string(): "VARCHAR", pa.large_string(): "VARCHAR",
-            pa.date32(): "DATE", pa.timestamp("us", "UTC"): "TIMESTAMP WITH TIME ZONE", pa.binary(): "BLOB"}
+    duck = {
+        pa.int32(): "INTEGER",
+        pa.int64(): "BIGINT",
+        pa.string(): "VARCHAR",
+        pa.large_string(): "VARCHAR",
+        pa.date32(): "DATE",
+        pa.timestamp("us", "UTC"): "TIMESTAMP WITH TIME ZONE",
+        pa.binary(): "BLOB",
+    }
     for dataset in published.datasets:
         got = reads[(dataset, "duckdb", pinned)].types
         for name, arrow_type in _arrow_columns(dataset, published).items():
@@ -348,9 +373,15 @@ def test_types_duckdb(published: Published, reads, pinned: bool):
 
 @pytest.mark.parametrize("pinned", PINNED, ids=["as-is", "pinned"])
 def test_types_polars(published: Published, reads, pinned: bool):
-    polars = {pa.int32(): "Int32", pa.int64(): "Int64", pa.string(): "String", pa.large_string(): "String",
-              pa.date32(): "Date", pa.timestamp("us", "UTC"): "Datetime(time_unit='us', time_zone='UTC')",
-              pa.binary(): "Binary"}
+    polars = {
+        pa.int32(): "Int32",
+        pa.int64(): "Int64",
+        pa.string(): "String",
+        pa.large_string(): "String",
+        pa.date32(): "Date",
+        pa.timestamp("us", "UTC"): "Datetime(time_unit='us', time_zone='UTC')",
+        pa.binary(): "Binary",
+    }
     for dataset in published.datasets:
         got = reads[(dataset, "polars", pinned)].types
         for name, arrow_type in _arrow_columns(dataset, published).items():
@@ -361,6 +392,7 @@ def test_types_polars(published: Published, reads, pinned: bool):
 
 
 # --- the files themselves ------------------------------------------------------------------------------------------
+
 
 def test_files_follow_the_writer_settings(published: Published):
     for dataset in published.datasets:
@@ -474,9 +506,13 @@ hits = hits.merge(docs[["doc_id", "title", "body"]], on="doc_id")
 hits["offsets_match_body"] = [body[start:end] == text for body, start, end, text
                               in zip(hits["body"], hits["char_start"], hits["char_end"], hits["text"])]""",
 }
-PANDAS_RESULT = {"documents per source per day": "per_day", "top commenters per source": "top",
-                 "share of documents with a stated date": "dated", "language mix per source": "mix",
-                 "sentences mentioning a keyword": "hits"}
+PANDAS_RESULT = {
+    "documents per source per day": "per_day",
+    "top commenters per source": "top",
+    "share of documents with a stated date": "dated",
+    "language mix per source": "mix",
+    "sentences mentioning a keyword": "hits",
+}
 
 
 @pytest.fixture(scope="module")
@@ -535,12 +571,13 @@ def test_example_query(published: Published, duck, pandas_env, name: str):
         assert all(abs(s - 1) < 0.01 for s in shares.values())
         assert (source_slug("عنب بلدي"), "ar", 3, 1) in duck_rows and ("sudfront", "de", 3, 1) in duck_rows
     elif name == "sentences mentioning a keyword":
-        records = [dict(zip(columns, r)) for r in duck_rows]
+        records = [dict(zip(columns, r, strict=True)) for r in duck_rows]
         assert all(r["offsets_match_body"] for r in records)
         assert all(frame["offsets_match_body"])
         key = ["doc_id", "char_start", "char_end"]
         assert sorted(_rows(frame.to_dict("records"), key + ["text"])) == sorted(
-            tuple(r[c] for c in key + ["sentence"]) for r in records)
+            tuple(r[c] for c in key + ["sentence"]) for r in records
+        )
         assert any("المدارس" in r["sentence"] for r in records) and any("school" in r["sentence"] for r in records)
         assert {r["source"] for r in records} >= {"syria-direct", source_slug("عنب بلدي")}
 
@@ -556,6 +593,7 @@ def test_readme_shows_these_queries():
 
 
 # --- after maintenance: a compacted copy of the output reads the same ----------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def compacted(published: Published, tmp_path_factory) -> Published:

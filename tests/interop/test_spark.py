@@ -14,8 +14,7 @@ from textlake import schema
 
 from .conftest import FAMILY, Published
 
-pytestmark = [pytest.mark.spark,
-              pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")]
+pytestmark = [pytest.mark.spark, pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")]
 
 if shutil.which("java") is None:
     pytest.skip("Spark needs a Java runtime: no `java` on PATH", allow_module_level=True)
@@ -24,8 +23,15 @@ pyspark = pytest.importorskip("pyspark", reason="pyspark is pinned in requiremen
 from pyspark.sql import SparkSession  # noqa: E402
 from pyspark.sql import types as T  # noqa: E402
 
-SPARK_TYPES = {pa.string(): "string", pa.large_string(): "string", pa.int32(): "int", pa.int64(): "bigint",
-               pa.date32(): "date", pa.timestamp("us", "UTC"): "timestamp", pa.binary(): "binary"}
+SPARK_TYPES = {
+    pa.string(): "string",
+    pa.large_string(): "string",
+    pa.int32(): "int",
+    pa.int64(): "bigint",
+    pa.date32(): "date",
+    pa.timestamp("us", "UTC"): "timestamp",
+    pa.binary(): "binary",
+}
 
 
 def spark_ddl(dataset: str, keys: tuple[str, ...]) -> str:
@@ -37,14 +43,17 @@ def spark_ddl(dataset: str, keys: tuple[str, ...]) -> str:
 @pytest.fixture(scope="module")
 def spark():
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    session = (SparkSession.builder.master("local[2]").appName("textlake-interop")
-               .config("spark.driver.memory", "512m")
-               .config("spark.ui.enabled", "false")
-               .config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-               .getOrCreate())
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("textlake-interop")
+        .config("spark.driver.memory", "512m")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+        .getOrCreate()
+    )
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
@@ -92,8 +101,11 @@ def test_default_inference_types_ingest_date_as_date(spark, published: Published
 
 def test_non_latin_text_equals_pyarrow(spark, published: Published):
     """Arabic, emoji (ZWJ family), CJK and combining marks: exactly the strings pyarrow reads."""
-    reference = {r["doc_id"]: r for r in published.arrow("documents").to_pylist() if not r["body"].isascii()
-                 or not (r["title"] or "").isascii()}
+    reference = {
+        r["doc_id"]: r
+        for r in published.arrow("documents").to_pylist()
+        if not r["body"].isascii() or not (r["title"] or "").isascii()
+    }
     assert len(reference) >= 8 and any(FAMILY in r["body"] for r in reference.values())
     df = spark.read.schema(spark_ddl("documents", published.partitions("documents"))).parquet(str(published.path("documents")))
     got = {r["doc_id"]: r.asDict() for r in df.where(df.doc_id.isin(list(reference))).collect()}
@@ -103,15 +115,19 @@ def test_non_latin_text_equals_pyarrow(spark, published: Published):
             assert got[doc_id][column] == ref[column], (doc_id, column)
         assert len(got[doc_id]["body"]) == ref["n_chars"]
     comments = published.arrow("comments").to_pylist()
-    spark_comments = {(r["doc_id"], r["comment_seq"]): (r["author"], r["text"])
-                      for r in spark.read.parquet(str(published.path("comments"))).collect()}
+    spark_comments = {
+        (r["doc_id"], r["comment_seq"]): (r["author"], r["text"])
+        for r in spark.read.parquet(str(published.path("comments"))).collect()
+    }
     assert spark_comments == {(c["doc_id"], c["comment_seq"]): (c["author"], c["text"]) for c in comments}
 
 
 def test_spark_sql_documents_per_source(spark, published: Published):
     spark.read.parquet(str(published.path("documents"))).createOrReplaceTempView("documents")
-    rows = spark.sql("SELECT ingest_date, source, first(source_name) AS source_name, count(*) AS docs "
-                     "FROM documents GROUP BY ingest_date, source ORDER BY docs DESC, source").collect()
+    rows = spark.sql(
+        "SELECT ingest_date, source, first(source_name) AS source_name, count(*) AS docs "
+        "FROM documents GROUP BY ingest_date, source ORDER BY docs DESC, source"
+    ).collect()
     expected = published.arrow("documents").group_by(["source"]).aggregate([("doc_id", "count")]).to_pylist()
     assert {r["source"]: r["docs"] for r in rows} == {e["source"]: e["doc_id_count"] for e in expected}
 
@@ -127,13 +143,13 @@ def test_segment_offsets_are_code_points_in_spark(spark, published: Published):
     assert row["n"] > 0 and row["ok"] == row["n"] and row["non_ascii"] > 0
 
 
-SPARK_SNIPPET = '''
+SPARK_SNIPPET = """
 # Spark: no partition type inference (or an explicit schema with ingest_date and source as strings)
 from pyspark.sql import SparkSession
 spark = (SparkSession.builder.config("spark.sql.session.timeZone", "UTC")
          .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false").getOrCreate())
 docs = spark.read.parquet(f"{ROOT}/documents")
-'''
+"""
 
 
 def test_readme_spark_snippet(spark, published: Published):

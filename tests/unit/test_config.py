@@ -10,8 +10,9 @@ def test_defaults_resolve_relative_to_the_project():
 
 
 def test_overrides_win_and_uris_pass_through():
-    config = PipelineConfig.from_overrides({"input": "s3://bucket/raw", "workers": 3, "output": None,
-                                            "allowed_schemes": ["file", "s3"]})
+    config = PipelineConfig.from_overrides(
+        {"input": "s3://bucket/raw", "workers": 3, "output": None, "allowed_schemes": ["file", "s3"]}
+    )
     assert config.input == "s3://bucket/raw"
     assert config.workers == 3 and config.worker_count == 3
     assert config.output.endswith("data/textlake")
@@ -46,8 +47,12 @@ def test_uri_schemes_and_prefixes_are_checked():
 
 @pytest.mark.parametrize(
     "overrides, message",
-    [({"nonsense": 1}, "unknown setting"), ({"source_from": "moon"}, "source_from"),
-     ({"shard_target_mb": 0}, "shard_target_mb"), ({"patterns": []}, "pattern")],
+    [
+        ({"nonsense": 1}, "unknown setting"),
+        ({"source_from": "moon"}, "source_from"),
+        ({"shard_target_mb": 0}, "shard_target_mb"),
+        ({"patterns": []}, "pattern"),
+    ],
 )
 def test_bad_settings_are_refused_before_work(overrides, message):
     with pytest.raises(ConfigError, match=message):
@@ -58,7 +63,10 @@ def test_connection_fields_become_storage_options():
     from textlake.config import storage_options_from_connection
 
     assert storage_options_from_connection("aws", "AKIA", "s3cr3t", {"endpoint_url": "http://minio:9000", "other": 1}) == {
-        "key": "AKIA", "secret": "s3cr3t", "client_kwargs": {"endpoint_url": "http://minio:9000"}}
+        "key": "AKIA",
+        "secret": "s3cr3t",
+        "client_kwargs": {"endpoint_url": "http://minio:9000"},
+    }
     assert storage_options_from_connection("aws", None, None, {}) == {}  # instance roles: nothing to pass
     assert storage_options_from_connection("google_cloud_platform", None, None, {"project": "p"}) == {"project": "p"}
 
@@ -66,5 +74,7 @@ def test_connection_fields_become_storage_options():
 def test_object_store_output_needs_a_local_staging_folder():
     with pytest.raises(ConfigError, match="needs `staging`"):
         PipelineConfig.from_overrides({"output": "s3://lake/out", "allowed_schemes": ["file", "s3"]})
-    config = PipelineConfig.from_overrides({"output": "s3://lake/out", "allowed_schemes": ["file", "s3"], "staging": "data/stage"})
+    config = PipelineConfig.from_overrides(
+        {"output": "s3://lake/out", "allowed_schemes": ["file", "s3"], "staging": "data/stage"}
+    )
     assert config.work_dir.endswith("data/stage")

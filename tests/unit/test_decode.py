@@ -59,7 +59,7 @@ def test_binary_content_is_rejected():
 
 
 def test_mojibake_is_repaired():
-    broken = "Donâ€™t stop the café".encode("utf-8")
+    broken = "Donâ€™t stop the café".encode()
     decoded = decode_bytes(broken, "a.txt", LIMIT)
     assert decoded.text == "Don’t stop the café"
     assert decoded.repaired

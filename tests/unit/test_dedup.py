@@ -57,15 +57,24 @@ def test_signature_is_datasketchs_minhash_of_the_shingle_set():
 
     def slow(body):
         words = re.findall(r"\w+", body.lower())
-        shingles = {" ".join(words[i:i + 5]).encode() for i in range(max(1, len(words) - 4))}
+        shingles = {" ".join(words[i : i + 5]).encode() for i in range(max(1, len(words) - 4))}
         minhash = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, seed=1, scheme=SCHEME)
         minhash.update_batch(list(shingles))
         return minhash.hashvalues.astype(np.uint32).tobytes()
 
-    bodies = [STORY, "", "...", "Three short words", "one two three four five", "one two three four five six",
-              "The the THE the the the the the", "İstanbul'da ŞEHİR Straße naïve e\u0301 foo_bar 2024",
-              "قال المتحدث باسم الوزارة “إن” الاجتماع سيعقد غداً", "北京时间 今天上午 会议 正式开幕 🎉 😀 done",
-              " ".join(f"w{i % 300}" for i in range(40_000))]
+    bodies = [
+        STORY,
+        "",
+        "...",
+        "Three short words",
+        "one two three four five",
+        "one two three four five six",
+        "The the THE the the the the the",
+        "İstanbul'da ŞEHİR Straße naïve e\u0301 foo_bar 2024",
+        "قال المتحدث باسم الوزارة “إن” الاجتماع سيعقد غداً",
+        "北京时间 今天上午 会议 正式开幕 🎉 😀 done",
+        " ".join(f"w{i % 300}" for i in range(40_000)),
+    ]
     for body in bodies:
         assert signature(body) == slow(body), body[:40]
     # stored signatures depend on these values, whatever datasketch does next

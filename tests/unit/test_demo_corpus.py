@@ -6,54 +6,110 @@ include/demo_corpus/README.md (title, date, authored / replies / no-author comme
 their source templates learned the way the pipeline does it: decode_bytes, then one
 SourceProfile per source folder over all of its documents, ``template(min_docs=3)``.
 """
+
 from __future__ import annotations
 
 import datetime
 import re
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
 
-from textlake.clean import SourceProfile
 from textlake.decode import decode_bytes
 from textlake.segment import PageSegments, segment_page
+from textlake.template import SourceProfile
 
 DEMO = Path(__file__).resolve().parents[2] / "include" / "demo_corpus"
 
 # file, expected title, expected date, authored comments, replies, comments without author
 EXPECTED = [
-    ("harbor-ledger/2026-03-04-port-strike.txt",
-     "Dockworkers walk out at Pier 9 as contract talks stall", "2026-03-04", 6, 3, 1),
-    ("harbor-ledger/2026-02-27-dredging-contract.txt",
-     "Council approves $62 million dredging contract for the inner channel", "2026-02-27", 0, 0, 0),
-    ("harbor-ledger/2026-03-12-gull-point-lighthouse.txt.gz",
-     "The last keeper of Gull Point light hands over the keys", "2026-03-12", 5, 3, 1),
-    ("harbor-ledger/2026-03-18-fish-market-cafe.txt",
-     "Fish market café owners fear rent hike as lease talks drag on", "2026-03-18", 3, 1, 1),
-    ("valley-tribune/2026-01-20-school-board-four-day-week.txt",
-     "School board weighs four-day week to close $3.8 million gap", "2026-01-20", 6, 3, 1),
-    ("valley-tribune/2026-02-03-mill-street-bridge.txt",
-     "Mill Street bridge won’t reopen before June, county says", "2026-02-03", 4, 2, 1),
-    ("valley-tribune/late-frost-apricots.txt",
-     "Late frost threatens the valley's early apricot crop", None, 4, 2, 1),
-    ("valley-tribune/mirror/copy-of-late-frost-apricots.txt",
-     "Late frost threatens the valley's early apricot crop", None, 4, 2, 1),
-    ("valley-tribune/2026-03-01-maternity-wing.txt",
-     "Regional hospital opens new maternity wing after two-year delay", "2026-03-01", 3, 1, 0),
-    ("northern-field-notes/2026-02-08-owl-survey.txt",
-     "Counting owls in the dark: notes from the February survey", "2026-02-08", 5, 2, 1),
-    ("northern-field-notes/2026-03-02-ice-out-watch.txt",
-     "Ice-out watch on Loon Bay, and the bet I will probably lose", "2026-03-02", 4, 2, 1),
-    ("northern-field-notes/2026-03-15-moorwanderung-gastbeitrag.txt",
-     "Gastbeitrag: Moorwanderung im Hochmoor bei Tannenried", "2026-03-15", 3, 1, 1),
-    ("al-manara/2026-03-04-desalination-plant.txt",
-     "افتتاح محطة جديدة لتحلية المياه في ميناء الرمال", "2026-03-04", 4, 2, 1),
-    ("al-manara/2026-02-12-vegetable-prices.txt",
-     "ارتفاع أسعار الخضار في الأسواق مع اقتراب شهر رمضان", "2026-02-12", 0, 0, 0),
-    ("al-manara/2026-02-17-public-library.txt",
-     "مكتبة عامة جديدة في عين الصفا تفتح أبوابها للأطفال", "2026-02-17", 3, 1, 1),
+    ("harbor-ledger/2026-03-04-port-strike.txt", "Dockworkers walk out at Pier 9 as contract talks stall", "2026-03-04", 6, 3, 1),
+    (
+        "harbor-ledger/2026-02-27-dredging-contract.txt",
+        "Council approves $62 million dredging contract for the inner channel",
+        "2026-02-27",
+        0,
+        0,
+        0,
+    ),
+    (
+        "harbor-ledger/2026-03-12-gull-point-lighthouse.txt.gz",
+        "The last keeper of Gull Point light hands over the keys",
+        "2026-03-12",
+        5,
+        3,
+        1,
+    ),
+    (
+        "harbor-ledger/2026-03-18-fish-market-cafe.txt",
+        "Fish market café owners fear rent hike as lease talks drag on",
+        "2026-03-18",
+        3,
+        1,
+        1,
+    ),
+    (
+        "valley-tribune/2026-01-20-school-board-four-day-week.txt",
+        "School board weighs four-day week to close $3.8 million gap",
+        "2026-01-20",
+        6,
+        3,
+        1,
+    ),
+    (
+        "valley-tribune/2026-02-03-mill-street-bridge.txt",
+        "Mill Street bridge won’t reopen before June, county says",
+        "2026-02-03",
+        4,
+        2,
+        1,
+    ),
+    ("valley-tribune/late-frost-apricots.txt", "Late frost threatens the valley's early apricot crop", None, 4, 2, 1),
+    (
+        "valley-tribune/mirror/copy-of-late-frost-apricots.txt",
+        "Late frost threatens the valley's early apricot crop",
+        None,
+        4,
+        2,
+        1,
+    ),
+    (
+        "valley-tribune/2026-03-01-maternity-wing.txt",
+        "Regional hospital opens new maternity wing after two-year delay",
+        "2026-03-01",
+        3,
+        1,
+        0,
+    ),
+    (
+        "northern-field-notes/2026-02-08-owl-survey.txt",
+        "Counting owls in the dark: notes from the February survey",
+        "2026-02-08",
+        5,
+        2,
+        1,
+    ),
+    (
+        "northern-field-notes/2026-03-02-ice-out-watch.txt",
+        "Ice-out watch on Loon Bay, and the bet I will probably lose",
+        "2026-03-02",
+        4,
+        2,
+        1,
+    ),
+    (
+        "northern-field-notes/2026-03-15-moorwanderung-gastbeitrag.txt",
+        "Gastbeitrag: Moorwanderung im Hochmoor bei Tannenried",
+        "2026-03-15",
+        3,
+        1,
+        1,
+    ),
+    ("al-manara/2026-03-04-desalination-plant.txt", "افتتاح محطة جديدة لتحلية المياه في ميناء الرمال", "2026-03-04", 4, 2, 1),
+    ("al-manara/2026-02-12-vegetable-prices.txt", "ارتفاع أسعار الخضار في الأسواق مع اقتراب شهر رمضان", "2026-02-12", 0, 0, 0),
+    ("al-manara/2026-02-17-public-library.txt", "مكتبة عامة جديدة في عين الصفا تفتح أبوابها للأطفال", "2026-02-17", 3, 1, 1),
 ]
 
 
@@ -65,8 +121,11 @@ def _source(rel: str) -> str:
 def _decoded() -> dict[str, str]:
     if not DEMO.is_dir():
         pytest.skip(f"demo corpus not available at {DEMO}")
-    files = sorted(p for p in DEMO.rglob("*") if p.is_file() and p.name.endswith((".txt", ".txt.gz"))
-                   and "_broken" not in p.relative_to(DEMO).parts)
+    files = sorted(
+        p
+        for p in DEMO.rglob("*")
+        if p.is_file() and p.name.endswith((".txt", ".txt.gz")) and "_broken" not in p.relative_to(DEMO).parts
+    )
     return {p.relative_to(DEMO).as_posix(): decode_bytes(p.read_bytes(), p.name, 10**8).text for p in files}
 
 
@@ -78,7 +137,7 @@ def _templates() -> dict[str, frozenset[str]]:
     return {source: profile.template(min_docs=3) for source, profile in profiles.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def segmented(rel: str) -> PageSegments:
     return segment_page(_decoded()[rel], _templates()[_source(rel)])
 

@@ -1,9 +1,8 @@
 import hashlib
 import os
 
-from textlake.enrich import doc_id_for
-
 from textlake.discover import InputFile, cut_shards, list_inputs, pattern_regex, plan_run
+from textlake.enrich import doc_id_for
 from textlake.schema import DUPLICATE, PUBLISHED, REJECTED
 
 PATTERNS = ("**/*.txt", "**/*.txt.gz")
@@ -43,7 +42,10 @@ def test_plan_settles_known_content_and_duplicates(tmp_path):
         (tmp_path / name).write_text(text)
     files, _ = list_inputs(str(tmp_path), PATTERNS)
     sha = {t: hashlib.sha256(t.encode()).hexdigest() for t in ("known", "seen")}
-    known = {sha["known"]: (PUBLISHED, "doc-known", "/old/known.txt"), sha["seen"]: (PUBLISHED, "doc-seen", str(tmp_path / "d.txt"))}
+    known = {
+        sha["known"]: (PUBLISHED, "doc-known", "/old/known.txt"),
+        sha["seen"]: (PUBLISHED, "doc-seen", str(tmp_path / "d.txt")),
+    }
     seen = {(str(tmp_path / "d.txt"), sha["seen"])}
     plan = plan_run(files, lambda hashes: (known, seen), shard_target_bytes=10**6, max_shards=4, max_file_bytes=10**6)
     assert [f.relative for shard in plan.shards for f in shard] == ["a.txt", "e.txt"]
@@ -86,4 +88,5 @@ def test_parallel_hashing_keeps_listing_order_and_records_unreadable_files(tmp_p
     assert all(e.reason.startswith("unreadable: FileNotFoundError: ") and e.content_sha256 is None for e in rejected)
     duplicates = [e for e in plan.accounted if e.status == DUPLICATE]
     assert [(e.source_uri.rsplit("/", 1)[-1], e.reason.rsplit("/", 1)[-1]) for e in duplicates] == [
-        (f"f{n}9.txt", f"f{n}0.txt in this run") for n in range(6)]
+        (f"f{n}9.txt", f"f{n}0.txt in this run") for n in range(6)
+    ]

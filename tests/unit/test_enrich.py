@@ -29,11 +29,18 @@ def test_source_from_self_naming_phrases():
 
 
 def test_language_ids_offline():
-    assert detect_language("The council said on Monday that the new harbour will open next spring, "
-                           "after two years of delays and a long dispute over its cost.") == "en"
+    assert (
+        detect_language(
+            "The council said on Monday that the new harbour will open next spring, "
+            "after two years of delays and a long dispute over its cost."
+        )
+        == "en"
+    )
     assert detect_language("قال المتحدث باسم المجلس إن الميناء الجديد سيفتتح في الربيع المقبل بعد عامين من التأخير.") == "ar"
-    assert detect_language("Le conseil a annoncé lundi que le nouveau port ouvrira au printemps prochain, "
-                           "après deux ans de retard.") == "fr"
+    assert (
+        detect_language("Le conseil a annoncé lundi que le nouveau port ouvrira au printemps prochain, après deux ans de retard.")
+        == "fr"
+    )
 
 
 def test_doc_id_depends_only_on_content():
@@ -44,14 +51,21 @@ def test_doc_id_depends_only_on_content():
 def test_gazetteer_matches_aliases_scripts_and_acronyms():
     from textlake.enrich import Gazetteer
 
-    gazetteer = Gazetteer([
-        {"id": "jai", "name": "Jaish al-Islam", "aliases": ["Jaish al-Islam", "Jaysh al-Islam", "JAI", "جيش الإسلام"]},
-        {"id": "hts", "name": "Hayat Tahrir al-Sham", "aliases": ["Hay'at Tahrir al-Sham", "HTS"]},
-    ])
+    gazetteer = Gazetteer(
+        [
+            {"id": "jai", "name": "Jaish al-Islam", "aliases": ["Jaish al-Islam", "Jaysh al-Islam", "JAI", "جيش الإسلام"]},
+            {"id": "hts", "name": "Hayat Tahrir al-Sham", "aliases": ["Hay'at Tahrir al-Sham", "HTS"]},
+        ]
+    )
     text = "jaysh al-islam and JAI met HTS; not jai, not JAIL, not HTSX. Hay’at Tahrir al-Sham and جيش الإسلام."
     found = gazetteer.mentions(text)
-    assert [(e, m) for e, _, m, _, _ in found] == [("jai", "jaysh al-islam"), ("jai", "JAI"), ("hts", "HTS"),
-                                                   ("hts", "Hay’at Tahrir al-Sham"), ("jai", "جيش الإسلام")]
+    assert [(e, m) for e, _, m, _, _ in found] == [
+        ("jai", "jaysh al-islam"),
+        ("jai", "JAI"),
+        ("hts", "HTS"),
+        ("hts", "Hay’at Tahrir al-Sham"),
+        ("jai", "جيش الإسلام"),
+    ]
     assert all(text[start:end] == m for _, _, m, start, end in found)
 
 

@@ -1,12 +1,17 @@
 import datetime as dt
+import json
 import logging
+import shutil
+from collections import Counter
 
+import pyarrow.dataset as ds
 import pytest
 
 from textlake import pipeline
-from textlake.clean import SourceProfile
 from textlake.config import PipelineConfig
-from textlake.pipeline import NothingStaged, load_profiles, remember_profiles, run_pipeline, write_profiles
+from textlake.pipeline import NothingStaged, load_profiles, remember_profiles, run_pipeline
+from textlake.steps import StepStats
+from textlake.template import SourceProfile, write_profiles
 
 
 def test_what_runs_learn_about_a_source_accumulates(tmp_path):
@@ -36,7 +41,21 @@ def test_every_step_logs_a_summary_of_what_it_did(tmp_path, caplog):
         run_pipeline(demo_config(tmp_path), run_id="summaries", progress_bar=False)
     lines = {r.getMessage().split(":", 1)[0].split(" ")[0]: r.getMessage() for r in caplog.records}
     assert "19 files found: 18 new" in lines["plan"] and "1 duplicates" in lines["plan"] and "1 shard(s)" in lines["plan"]
-    assert "14 documents kept, 4 dropped" in lines["shard"] and "decode: empty file 1" in lines["shard"]
+    assert "14 documents kept, 4 dropped" in lines["shard"] and "empty 1" in lines["shard"]
+    table = lines["shard"].splitlines()[1:]  # one line per step of the chain
+    assert [row.split()[0] for row in table[1:]] == [
+        "learn",
+        "read",
+        "decode",
+        "source",
+        "clean",
+        "segment",
+        "min_body_chars",
+        "sentences",
+        "language",
+        "mentions",
+        "signature",
+    ]
     assert "expectation runs over 14 documents" in lines["validate"] and "0 documents quarantined" in lines["validate"]
     assert "documents 14, segments 510" in lines["publish"] and "rejected 4" in lines["publish"]
 
@@ -59,7 +78,7 @@ def test_a_run_that_finds_nothing_new_stages_nothing(tmp_path, caplog):
 
 def test_a_published_run_removes_the_staging_of_older_runs_that_are_not_working(tmp_path):
     config = demo_config(tmp_path)
-    started = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
+    started = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
     pipeline.plan(config, "failed-earlier", started)  # a run that failed after planning
     pipeline.plan(config, "working-now", started + dt.timedelta(seconds=1))
     stage = tmp_path / "out" / "_staging"
@@ -69,3 +88,115 @@ def test_a_published_run_removes_the_staging_of_older_runs_that_are_not_working(
     run_pipeline(config, run_id="latest", progress_bar=False)  # nothing new, but it does not publish: no cleanup
     pipeline.publish(config, "later")  # a retry of a published run changes nothing
     assert sorted(p.name for p in stage.iterdir()) == ["working-now"]
+
+
+@pytest.fixture(params=["demo", "seeds"])
+def published(request, tmp_path):
+    """A published run over the demo corpus or the seed pages, and its manifest."""
+    from tests.conftest import DEMO_CORPUS, SEEDS
+
+    if request.param == "seeds" and not SEEDS.is_dir():
+        pytest.skip("the seed pages are expected in ../shared/seeds")
+    corpus, source_from = (DEMO_CORPUS, "path") if request.param == "demo" else (tmp_path / "seeds", "text")
+    if request.param == "seeds":
+        shutil.copytree(SEEDS, corpus)
+    config = PipelineConfig.from_overrides(
+        {"input": str(corpus), "output": str(tmp_path / "out"), "workers": 2, "source_from": source_from}
+    )
+    run_pipeline(config, run_id="counted", progress_bar=False)
+    manifest = json.loads((tmp_path / "out" / "_manifests" / "counted.json").read_text())
+    return config, manifest
+
+
+def test_step_statistics_add_up(published):
+    config, manifest = published
+    steps = [StepStats.from_dict(s) for s in manifest["steps"]]
+    names = [s.step for s in steps]
+    assert names == [
+        "discover",
+        "learn",
+        "read",
+        "decode",
+        "source",
+        "clean",
+        "segment",
+        "min_body_chars",
+        "sentences",
+        "language",
+        "mentions",
+        "signature",
+        "validate",
+        "publish",
+    ]
+    for step in steps:  # every step: what came in went on or was dropped, with a reason
+        assert step.docs_in == step.docs_out + sum(step.dropped.values()), step
+    chain = [s for s in steps if s.step != "learn"]
+    for before, after in zip(chain, chain[1:], strict=False):
+        assert before.docs_out == after.docs_in, (before.step, after.step)
+    learn, read = steps[1], steps[2]
+    assert learn.docs_in == read.docs_in  # the first pass sees the same files
+
+    counts = manifest["counts"]
+    assert chain[-1].docs_out == counts["documents"]["rows"]
+    docs = ds.dataset(f"{config.output}/documents", format="parquet", partitioning="hive").to_table()
+    lines = sum(sum(s.lines_dropped.values()) for s in chain)
+    assert lines == sum(docs["n_dropped_lines"].to_pylist()) > 0
+    # the ledger says the same, by reason code
+    files = ds.dataset(f"{config.output}/files", format="parquet", partitioning="hive").to_table().to_pylist()
+    ledger = Counter(f["reason_code"] for f in files if f["status"] != "published")
+    dropped = Counter()
+    for step in chain:
+        dropped.update(step.dropped)
+    assert ledger == dropped - Counter({"already_ingested": dropped["already_ingested"]})
+    removals = Counter()
+    for row in manifest["removals"]:
+        removals[row["unit"]] += row["count"]
+    assert removals["lines"] == lines and removals["documents"] == sum(
+        sum(s.dropped.values()) for s in chain if s.step not in ("discover", "validate", "publish")
+    )
+
+
+def test_auditing_removals_publishes_every_removed_line_with_its_reason(tmp_path):
+    config = demo_config(tmp_path, audit_removed=True)
+    summary = run_pipeline(config, run_id="audited", progress_bar=False)
+    out = tmp_path / "out"
+    removed = ds.dataset(out / "removed", format="parquet", partitioning="hive").to_table()
+    docs = ds.dataset(out / "documents", format="parquet", partitioning="hive").to_table()
+    assert removed.num_rows == sum(docs["n_dropped_lines"].to_pylist()) == summary["published"]["removed"]["rows"] > 0
+    assert set(removed["doc_id"].to_pylist()) <= set(docs["doc_id"].to_pylist())
+    rows = removed.to_pylist()
+    assert all(r["line_no"] >= 1 and r["text"] and r["reason_code"] and r["stage"] in ("clean", "segment") for r in rows)
+    by_code = Counter(r["reason_code"] for r in rows)
+    assert by_code["template_repeat"] > 0 and by_code["comment_ui"] > 0
+    # the line numbers point into the decoded page: a removed line is that line of the file
+    doc = next(d for d in docs.to_pylist() if d["source_uri"].endswith("2026-03-04-port-strike.txt"))
+    page = open(doc["source_uri"], encoding="utf-8").read().split("\n")
+    for row in (r for r in rows if r["doc_id"] == doc["doc_id"]):
+        assert page[row["line_no"] - 1] == row["text"]
+    assert summary["validation"]["checked_rows"]["removed"] == removed.num_rows
+    assert len(list((out / "_quality" / "gx" / "uncommitted" / "validations" / "removed").rglob("*.json"))) == 1
+
+
+def test_without_the_audit_no_removed_dataset_is_written(tmp_path):
+    summary = run_pipeline(demo_config(tmp_path), run_id="plain", progress_bar=False)
+    assert summary["published"]["removed"] == {"rows": 0} and not (tmp_path / "out" / "removed").exists()
+
+
+def test_the_summary_counts_files_and_quarantine_by_reason_code(tmp_path):
+    config = demo_config(tmp_path)
+    run_pipeline(config, run_id="summarised", progress_bar=False)
+    counts = pipeline.dataset_counts(config.output)
+    assert counts["files_by_status"] == {"published": 14, "rejected": 4, "duplicate": 1}
+    assert counts["files_by_reason"] == {
+        "duplicate: duplicate_content": 1,
+        "rejected: binary": 1,
+        "rejected: empty": 1,
+        "rejected: truncated_gzip": 1,
+        "rejected: whitespace_only": 1,
+    }
+    assert counts["quarantine_by_reason"] == {
+        "decode: binary": 1,
+        "decode: empty": 1,
+        "decode: truncated_gzip": 1,
+        "decode: whitespace_only": 1,
+    }

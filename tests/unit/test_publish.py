@@ -9,7 +9,7 @@ from textlake import schema
 from textlake.publish import Ledger, exchange, publish_run, read_ledger, settle, swap_in_day
 from textlake.schema import write_parquet
 
-NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
 DAY = "2026-11-21"
 
 
@@ -18,13 +18,43 @@ def stage_run(staging, run_id, docs, folder="/in"):
     shard = staging / "shards" / "shard-00000"
     for dataset in schema.BODY_DATASETS:
         (shard / dataset / "source=site-a").mkdir(parents=True)
-    rows = [{"doc_id": d, "source_uri": f"{folder}/{d}.txt", "content_sha256": d * 4, "source_name": "site-a", "title": d,
-             "body": f"body of {d}", "n_chars": 9, "ingested_at": NOW, "run_id": run_id} for d in docs]
-    write_parquet(pa.Table.from_pylist(rows, schema=schema.DOCUMENTS), shard / "documents" / "source=site-a" / f"part-{run_id}-c0.parquet")
-    segs = [{"doc_id": d, "seq": 0, "kind": "paragraph", "text": f"body of {d}", "char_start": 0, "char_end": 9, "run_id": run_id} for d in docs]
-    write_parquet(pa.Table.from_pylist(segs, schema=schema.SEGMENTS), shard / "segments" / "source=site-a" / f"part-{run_id}-c0.parquet")
-    ledger = [{"source_uri": f"{folder}/{d}.txt", "size_bytes": 10, "content_sha256": d * 4, "status": schema.PUBLISHED,
-               "reason": None, "doc_id": d, "run_id": run_id, "ingested_at": NOW} for d in docs]
+    rows = [
+        {
+            "doc_id": d,
+            "source_uri": f"{folder}/{d}.txt",
+            "content_sha256": d * 4,
+            "source_name": "site-a",
+            "title": d,
+            "body": f"body of {d}",
+            "n_chars": 9,
+            "ingested_at": NOW,
+            "run_id": run_id,
+        }
+        for d in docs
+    ]
+    write_parquet(
+        pa.Table.from_pylist(rows, schema=schema.DOCUMENTS), shard / "documents" / "source=site-a" / f"part-{run_id}-c0.parquet"
+    )
+    segs = [
+        {"doc_id": d, "seq": 0, "kind": "paragraph", "text": f"body of {d}", "char_start": 0, "char_end": 9, "run_id": run_id}
+        for d in docs
+    ]
+    write_parquet(
+        pa.Table.from_pylist(segs, schema=schema.SEGMENTS), shard / "segments" / "source=site-a" / f"part-{run_id}-c0.parquet"
+    )
+    ledger = [
+        {
+            "source_uri": f"{folder}/{d}.txt",
+            "size_bytes": 10,
+            "content_sha256": d * 4,
+            "status": schema.PUBLISHED,
+            "reason": None,
+            "doc_id": d,
+            "run_id": run_id,
+            "ingested_at": NOW,
+        }
+        for d in docs
+    ]
     write_parquet(pa.Table.from_pylist(ledger, schema=schema.FILES), shard / "files.parquet")
     write_parquet(schema.QUARANTINE.empty_table(), shard / "quarantine.parquet")
 
@@ -66,7 +96,11 @@ def test_content_published_by_a_concurrent_run_becomes_a_duplicate(tmp_path):
     assert counts["documents"] == {"rows": 1} and counts["files"]["duplicate"] == 1
     assert sorted(read(tmp_path / "out", "documents")["doc_id"].to_pylist()) == ["a", "b"]
     ledger = read(tmp_path / "out", "files").to_pylist()
-    assert sorted((r["run_id"], r["status"]) for r in ledger) == [("run1", "published"), ("run2", "duplicate"), ("run2", "published")]
+    assert sorted((r["run_id"], r["status"]) for r in ledger) == [
+        ("run1", "published"),
+        ("run2", "duplicate"),
+        ("run2", "published"),
+    ]
 
 
 def test_a_file_another_run_accounted_for_gets_no_second_ledger_row(tmp_path):
@@ -110,10 +144,24 @@ def test_swap_keeps_live_files_as_links(tmp_path):
 
 
 def test_ledger_prefers_the_published_copy():
-    files = pa.Table.from_pylist([{"source_uri": "/b", "size_bytes": 1, "content_sha256": "h", "status": "published",
-                                   "reason": None, "doc_id": "d2", "run_id": "r2", "ingested_at": NOW}], schema=schema.FILES)
+    files = pa.Table.from_pylist(
+        [
+            {
+                "source_uri": "/b",
+                "size_bytes": 1,
+                "content_sha256": "h",
+                "status": "published",
+                "reason": None,
+                "doc_id": "d2",
+                "run_id": "r2",
+                "ingested_at": NOW,
+            }
+        ],
+        schema=schema.FILES,
+    )
     settled, drop, _ = settle(files, Ledger({"h": ("published", "d1", "/a")}, set()), {})
-    assert drop == {"d2": "duplicate"} and settled["doc_id"].to_pylist() == ["d1"]
+    assert drop == {"d2": "duplicate_content"} and settled["doc_id"].to_pylist() == ["d1"]
+    assert settled["reason_code"].to_pylist() == ["duplicate_content"]
 
 
 def test_read_ledger_skips_the_run_itself(tmp_path):

@@ -16,7 +16,7 @@ import pytest
 from textlake.config import PipelineConfig
 from textlake.pipeline import run_pipeline
 from textlake.publish import open_dataset
-from textlake.report import build_report, outputs_from_events, reason_group
+from textlake.report import build_report, outputs_from_events
 from textlake.synth import write_corpus
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -31,21 +31,24 @@ def published(tmp_path_factory) -> Path:
     shutil.copy(first, landing / "copy of the first page.txt")
     (landing / "empty.txt").write_bytes(b"")
     output = tmp_path_factory.mktemp("out")
-    run_pipeline(PipelineConfig.from_overrides({"input": str(landing), "output": str(output), "workers": 1}),
-                 run_id="report-test", progress_bar=False)
+    run_pipeline(
+        PipelineConfig.from_overrides({"input": str(landing), "output": str(output), "workers": 1}),
+        run_id="report-test",
+        progress_bar=False,
+    )
     return output
 
 
 @pytest.fixture(scope="module")
 def report(published) -> dict:
-    return build_report(str(published), now=dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.timezone.utc))
+    return build_report(str(published), now=dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC))
 
 
 def test_html_references_plots_that_exist_and_are_pngs(report):
     index = Path(report["index"])
     page = index.read_text(encoding="utf-8")
     sources = re.findall(r"<img src='([^']+)'", page)
-    assert len(sources) == 6
+    assert len(sources) == 7
     for src in sources:
         assert "/" not in src and "://" not in src, "images must be relative, next to the page"
         png = index.parent / src
@@ -68,9 +71,13 @@ def test_tables_match_the_datasets(report, published):
     folder = Path(report["report_dir"])
     documents = open_dataset(str(published), "documents").to_table(columns=["ingest_date", "source"])
     files = open_dataset(str(published), "files").to_table(columns=["status"])
-    expected = {(r["ingest_date"], r["source"]): r["count"]
-                for r in documents.group_by(["ingest_date", "source"]).aggregate([([], "count_all")])
-                .rename_columns(["ingest_date", "source", "count"]).to_pylist()}
+    expected = {
+        (r["ingest_date"], r["source"]): r["count"]
+        for r in documents.group_by(["ingest_date", "source"])
+        .aggregate([([], "count_all")])
+        .rename_columns(["ingest_date", "source", "count"])
+        .to_pylist()
+    }
     for fmt in ("csv", "parquet"):
         summary = (pacsv.read_csv if fmt == "csv" else pq.read_table)(folder / f"summary_by_source_day.{fmt}")
         got = {(str(r["ingest_date"]), r["source"]): r["documents"] for r in summary.to_pylist()}
@@ -83,8 +90,10 @@ def test_tables_match_the_datasets(report, published):
     refused = pc.sum(pc.not_equal(files["status"], "published")).as_py()
     reasons = pq.read_table(folder / "reasons.parquet").to_pylist()
     assert sum(r["count"] for r in reasons if r["dataset"] == "files") == refused == 2
-    assert {r["reason_group"] for r in reasons if r["dataset"] == "files"} == {
-        "decode: empty file", "same content as <file> in this run"}
+    assert {(r["kind"], r["reason_code"]) for r in reasons if r["dataset"] == "files"} == {
+        ("rejected", "empty"),
+        ("duplicate", "duplicate_content"),
+    }
     languages = pq.read_table(folder / "languages.parquet")
     assert pc.sum(languages["documents"]).as_py() == documents.num_rows
 
@@ -110,7 +119,7 @@ def test_near_duplicate_clusters_follow_the_column(report, published):
 
 
 def test_a_second_report_moves_latest_and_old_ones_are_pruned(published, report):
-    later = build_report(str(published), keep=1, now=dt.datetime(2026, 11, 22, 8, 30, tzinfo=dt.timezone.utc))
+    later = build_report(str(published), keep=1, now=dt.datetime(2026, 11, 22, 8, 30, tzinfo=dt.UTC))
     root = published / "_reports"
     assert os.readlink(root / "latest") == "2026-11-22T083000Z" == Path(later["report_dir"]).name
     assert not Path(report["report_dir"]).exists()
@@ -133,21 +142,32 @@ def test_report_folder_names_are_checked(tmp_path):
             build_report(str(tmp_path), report_dir=str(tmp_path / "_reports" / bad))
 
 
-@pytest.mark.parametrize(("reason", "group"), [
-    ("decode: truncated gzip stream (file ends before the end of the compressed data)", "decode: truncated gzip stream (…)"),
-    ("decode: binary content (31% NUL bytes, 4 control bytes in the first 4096 bytes)", "decode: binary content (…)"),
-    ("clean: no main text: 12 characters left after cleaning (min_body_chars=80)", "clean: no main text"),
-    ("same content as /in/a, b.txt, already published", "same content as <file>, already published"),
-    ("same content as /in/x.txt in this run", "same content as <file> in this run"),
-    ("file of 300000000 bytes exceeds max_file_mb (256000000 bytes)", "file of N bytes exceeds max_file_mb (…)"),
-    ("symbolic link to /etc outside the input root: links are never followed",
-     "symbolic link to <path> outside the input root: links are never followed"),
-    ("validate: documents: expect_column_values_to_be_between on n_chars",
-     "validate: documents: expect_column_values_to_be_between on n_chars"),
-    (None, "(no reason given)"),
-])
-def test_reasons_are_grouped_without_their_particulars(reason, group):
-    assert reason_group(reason) == group
+def test_what_was_removed_and_why_comes_from_the_runs_step_statistics(published, tmp_path):
+    report = build_report(str(published), report_dir=str(tmp_path / "removals-report"))
+    removals = pq.read_table(Path(report["report_dir"]) / "removals.parquet").to_pylist()
+    docs = open_dataset(str(published), "documents").to_table(columns=["source", "n_dropped_lines"]).to_pylist()
+    per_source = {}
+    for d in docs:
+        per_source[d["source"]] = per_source.get(d["source"], 0) + d["n_dropped_lines"]
+    lines = {}
+    for row in (r for r in removals if r["lines"]):
+        lines[row["source"]] = lines.get(row["source"], 0) + row["lines"]
+    assert lines == per_source  # every removed line of every published document, per source
+    assert {r["reason_code"] for r in removals if r["lines"]} >= {"template_repeat"}
+    assert sum(r["documents"] for r in removals) == 1  # the empty file
+    page = Path(report["index"]).read_text(encoding="utf-8")
+    assert "What was removed and why" in page and "removals.png" in page
+
+
+def test_rows_published_before_reason_codes_are_counted_apart(published, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(published, old)
+    files = next((old / "files").rglob("*.parquet"))
+    table = pq.read_table(files)
+    pq.write_table(table.drop_columns(["reason_code"]), files)  # a ledger file written before the column existed
+    result = build_report(str(old))
+    reasons = pq.read_table(Path(result["report_dir"]) / "reasons.parquet").to_pylist()
+    assert {r["reason_code"] for r in reasons if r["dataset"] == "files"} == {"(no code: published before reason codes)"}
 
 
 def test_outputs_come_from_every_batched_event():

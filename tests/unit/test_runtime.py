@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import multiprocessing
 import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -93,3 +95,36 @@ def test_daemonic_hosts_work_in_process():
 def test_one_worker_needs_no_pool(workers):
     assert isinstance(runtime.executor(workers, "textlake.shard"), runtime.InProcess)
     assert os.getpid() in set(runtime.executor(workers, "textlake.shard").map(lambda _: os.getpid(), [1]))
+
+
+ABANDONING_HOST = textwrap.dedent("""
+    import json, multiprocessing.forkserver, os
+    from textlake import runtime
+
+    pool = runtime.executor(2, "textlake.shard")
+    assert sum(pool.map(abs, [-1, -2])) == 3
+    server = multiprocessing.forkserver._forkserver._forkserver_pid
+    print(json.dumps([*pool._processes, server]), flush=True)
+    os._exit(0)  # as Airflow's task runner ends a task: no clean-up, the pool never shut down
+""")
+
+
+def test_a_pool_does_not_outlive_the_process_that_started_it(tmp_path):
+    script = tmp_path / "abandon.py"
+    script.write_text(ABANDONING_HOST)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    pids = json.loads(done.stdout)
+    assert len(pids) == 3
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(runtime._alive(pid) and not _zombie(pid) for pid in pids):
+        time.sleep(0.2)
+    assert not [pid for pid in pids if runtime._alive(pid) and not _zombie(pid)], "workers or forkserver left behind"
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1].startswith("Z")
+    except FileNotFoundError:
+        return True

@@ -18,7 +18,7 @@ def context(tmp_path):
     config = PipelineConfig.from_overrides({"input": os.path.abspath(DEMO), "output": str(tmp_path / "out"), "workers": 2})
     files, _ = list_inputs(config.input, config.patterns, exclude=config.output)
     usable = [f for f in files if f.size > 100]
-    yield shard.RunContext("r", dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc), config), usable
+    yield shard.RunContext("r", dt.datetime(2026, 11, 21, tzinfo=dt.UTC), config), usable
     runtime.close_pools()
 
 
@@ -36,8 +36,9 @@ def test_one_pool_serves_every_shard_and_a_dead_worker_costs_one_retry(context, 
     retried = shard.process_shard(files[half:], str(tmp_path / "s1"), ctx, {})  # the task's retry
     assert runtime._POOLS[2] is not pool
     assert first.counts["files"] + retried.counts["files"] == len(files)
-    assert retried.counts["documents"] == sum(pq.read_metadata(p).num_rows
-                                              for p in (tmp_path / "s1" / "documents").rglob("*.parquet"))
+    assert retried.counts["documents"] == sum(
+        pq.read_metadata(p).num_rows for p in (tmp_path / "s1" / "documents").rglob("*.parquet")
+    )
 
 
 def test_chunk_files_merge_into_few_sorted_files(context, tmp_path, monkeypatch):
@@ -50,6 +51,8 @@ def test_chunk_files_merge_into_few_sorted_files(context, tmp_path, monkeypatch)
     for leaf in leaves:
         for path in leaf.glob("*.parquet"):
             table = pq.read_table(path)
-            keys = list(zip(table["doc_id"].to_pylist(), table["seq"].to_pylist()))
+            keys = list(zip(table["doc_id"].to_pylist(), table["seq"].to_pylist(), strict=True))
             assert keys == sorted(keys)
-    assert result.counts["documents"] == sum(pq.read_metadata(p).num_rows for p in (tmp_path / "s" / "documents").rglob("*.parquet"))
+    assert result.counts["documents"] == sum(
+        pq.read_metadata(p).num_rows for p in (tmp_path / "s" / "documents").rglob("*.parquet")
+    )

@@ -3,26 +3,40 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from textlake import schema
+from textlake import schema, validate
 from textlake.schema import write_parquet
-from textlake import validate
 from textlake.validate import ValidationFailed, raise_on_batch_failure, staged_frames, validate_staged
 
-NOW = dt.datetime(2026, 11, 21, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
 
 
 def stage(tmp_path, docs, segments):
     folder = tmp_path / "stage" / "shards" / "shard-00000"
     for dataset, rows in (("documents", docs), ("segments", segments)):
         (folder / dataset / "source=a").mkdir(parents=True)
-        write_parquet(pa.Table.from_pylist(rows, schema=schema.DATASETS[dataset]), folder / dataset / "source=a" / "part-r-c0.parquet")
+        write_parquet(
+            pa.Table.from_pylist(rows, schema=schema.DATASETS[dataset]), folder / dataset / "source=a" / "part-r-c0.parquet"
+        )
     return str(tmp_path / "stage")
 
 
 def doc(doc_id, **overrides):
-    return {"doc_id": doc_id, "source_name": "a", "title": "A title", "published_date": dt.date(2020, 1, 1), "language": "en",
-            "body": "Body.", "n_paragraphs": 1, "n_sentences": 1, "n_comments": 0, "n_chars": 5, "n_dropped_lines": 0,
-            "ingested_at": NOW, "run_id": "r", **overrides}
+    return {
+        "doc_id": doc_id,
+        "source_name": "a",
+        "title": "A title",
+        "published_date": dt.date(2020, 1, 1),
+        "language": "en",
+        "body": "Body.",
+        "n_paragraphs": 1,
+        "n_sentences": 1,
+        "n_comments": 0,
+        "n_chars": 5,
+        "n_dropped_lines": 0,
+        "ingested_at": NOW,
+        "run_id": "r",
+        **overrides,
+    }
 
 
 def segment(doc_id, start=0, end=5):
@@ -32,9 +46,15 @@ def segment(doc_id, start=0, end=5):
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("v")
-    docs = [doc("good"), doc("long-title", title="x" * 401), doc("no-sentences", n_sentences=0),
-            doc("ancient", published_date=dt.date(1970, 1, 1))]
-    return validate_staged(stage(tmp_path, docs, [segment(d["doc_id"]) for d in docs]), str(tmp_path / "out"), "test-run"), tmp_path
+    docs = [
+        doc("good"),
+        doc("long-title", title="x" * 401),
+        doc("no-sentences", n_sentences=0),
+        doc("ancient", published_date=dt.date(1970, 1, 1)),
+    ]
+    return validate_staged(
+        stage(tmp_path, docs, [segment(d["doc_id"]) for d in docs]), str(tmp_path / "out"), "test-run"
+    ), tmp_path
 
 
 def test_row_failures_name_documents_and_expectations(report):
@@ -42,7 +62,7 @@ def test_row_failures_name_documents_and_expectations(report):
     assert set(result.quarantined) == {"long-title", "no-sentences", "ancient"}
     assert result.quarantined["long-title"] == "documents: expect_column_values_to_be_between on title_chars"
     assert result.batch_failures == []
-    assert result.checked_rows == {"documents": 4, "segments": 4, "comments": 0, "mentions": 0}
+    assert result.checked_rows == {"documents": 4, "segments": 4, "comments": 0, "mentions": 0, "removed": 0}
 
 
 def test_data_docs_are_built_beside_the_data(report):
@@ -72,4 +92,3 @@ def test_large_runs_are_validated_in_bounded_batches(tmp_path, monkeypatch):
     assert result.quarantined == {"long-title": "documents: expect_column_values_to_be_between on title_chars"}
     # The two "d0" rows fall in different batches: the run-wide check still sees them.
     assert "documents: doc_id unique across batches (unexpected 1)" in result.batch_failures
-
