@@ -10,6 +10,7 @@ import pytest
 from textlake import pipeline
 from textlake.config import PipelineConfig
 from textlake.pipeline import NothingStaged, load_profiles, remember_profiles, run_pipeline
+from textlake.rules import DOCUMENT_RULES
 from textlake.steps import StepStats
 from textlake.template import SourceProfile, write_profiles
 
@@ -30,6 +31,21 @@ def test_what_runs_learn_about_a_source_accumulates(tmp_path):
     assert sorted(counts.tolist()) == [2, 2, 4]
 
 
+# The document chain's steps, the document rules (whichever there are) after segmentation.
+CHAIN = [
+    "read",
+    "decode",
+    "source",
+    "clean",
+    "segment",
+    *(rule.name for rule, _ in DOCUMENT_RULES),
+    "sentences",
+    "language",
+    "mentions",
+    "signature",
+]
+
+
 def demo_config(tmp_path, **overrides):
     from tests.conftest import DEMO_CORPUS
 
@@ -43,19 +59,7 @@ def test_every_step_logs_a_summary_of_what_it_did(tmp_path, caplog):
     assert "19 files found: 18 new" in lines["plan"] and "1 duplicates" in lines["plan"] and "1 shard(s)" in lines["plan"]
     assert "14 documents kept, 4 dropped" in lines["shard"] and "empty 1" in lines["shard"]
     table = lines["shard"].splitlines()[1:]  # one line per step of the chain
-    assert [row.split()[0] for row in table[1:]] == [
-        "learn",
-        "read",
-        "decode",
-        "source",
-        "clean",
-        "segment",
-        "min_body_chars",
-        "sentences",
-        "language",
-        "mentions",
-        "signature",
-    ]
+    assert [row.split()[0] for row in table[1:]] == ["learn", *CHAIN]
     assert "expectation runs over 14 documents" in lines["validate"] and "0 documents quarantined" in lines["validate"]
     assert "documents 14, segments 510" in lines["publish"] and "rejected 4" in lines["publish"]
 
@@ -112,22 +116,7 @@ def test_step_statistics_add_up(published):
     config, manifest = published
     steps = [StepStats.from_dict(s) for s in manifest["steps"]]
     names = [s.step for s in steps]
-    assert names == [
-        "discover",
-        "learn",
-        "read",
-        "decode",
-        "source",
-        "clean",
-        "segment",
-        "min_body_chars",
-        "sentences",
-        "language",
-        "mentions",
-        "signature",
-        "validate",
-        "publish",
-    ]
+    assert names == ["discover", "learn", *CHAIN, "validate", "publish"]
     for step in steps:  # every step: what came in went on or was dropped, with a reason
         assert step.docs_in == step.docs_out + sum(step.dropped.values()), step
     chain = [s for s in steps if s.step != "learn"]
