@@ -17,7 +17,7 @@ export GX_ANALYTICS_ENABLED ?= False
 export PYTHONWARNINGS ?= ignore::FutureWarning:pyspark.sql.connect.utils
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo test ui clean bench bench-quality
+.PHONY: setup demo test ui clean bench bench-quality train-line-model
 
 setup: $(VENV)/.installed
 
@@ -66,3 +66,7 @@ bench-quality: setup
 
 clean:
 	rm -rf $(VENV) .airflow data .pytest_cache
+
+# Refit the line model on the dev gold sets in ../shared and write include/config/line_model.json.
+train-line-model: setup
+	$(BIN)/python bench/train_line_model.py

@@ -1,10 +1,16 @@
-"""Score segment_page against the webtext-dev gold set and measure its throughput.
+"""Cleaning quality with the shipped settings, on both dev gold sets, and the speed of `segment_page`.
 
-Documents are grouped by gold ``host``, which stands in for the source the
-pipeline knows from the landing path: each host gets a SourceProfile built from
-all of its documents, exactly as the pipeline would after ingesting them.
+usage: python bench/quality.py --pred OUTDIR [--worst N] [--show N] [--json scores.json]
 
-usage: python bench/quality.py [--data DIR] --pred OUTDIR [--trace]
+For each gold set (`bench/goldsets.py`): every page is segmented against its host's template,
+one prediction per page goes to OUTDIR/<set>/, and the set's own `score.py` scores them:
+
+- webtext-dev: body P/R/F1 per dataset, title match, paragraph boundaries, comments;
+- trafeval-dev: pooled snippet P/R/F1, here also per language (English, German, the rest), and
+  the team's comment labels (`bench/trafeval_comments.jsonl`): comment P/R, author accuracy, and
+  the share of pages without comments that got none.
+
+The last line gives `segment_page`'s throughput (CPU time, one core, both sets).
 """
 
 from __future__ import annotations
@@ -14,72 +20,116 @@ import json
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "include"))
+from goldsets import TRAFEVAL, WEBTEXT, comment_scores, load, prf, snippet_scores, templates
 
-from textlake.segment import segment_page  # noqa: E402
-from textlake.template import SourceProfile  # noqa: E402
+from textlake.segment import segment_page
 
-DEFAULT_DATA = (REPO / "../shared/bench/webtext-dev").resolve()
+TARGETS = {
+    "webtext body F1": 0.93,
+    "webtext title exact": 0.82,
+    "webtext paragraph boundaries": 0.95,
+    "webtext comments F1": 0.65,
+    "trafeval F1": 0.91,
+    "trafeval precision": 0.88,
+    "trafeval F1 per language": 0.88,
+    "comment precision": 0.90,
+    "comment recall": 0.80,
+    "comment author accuracy": 0.90,
+    "pages without comments left without": 0.97,
+}
+
+
+def segment_all(pages) -> tuple[dict, float, int]:
+    by_host = templates(pages)
+    started = time.process_time()  # CPU time: the machine is shared, wall time would measure the neighbours
+    results = {page.id: segment_page(page.text, by_host[page.host]) for page in pages}
+    return results, time.process_time() - started, sum(len(p.text.encode("utf-8")) for p in pages)
+
+
+def run_scorer(folder: Path, pred: Path, extra: list[str]) -> dict:
+    out = pred / "scores.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(folder / "score.py"),
+            "--gold",
+            str(folder / "gold.jsonl"),
+            "--pred",
+            str(pred),
+            "--json",
+            str(out),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    print(done.stdout.rstrip())
+    return json.loads(out.read_text())
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--pred", type=Path, required=True, help="folder for <id>.json predictions")
-    ap.add_argument("--trace", action="store_true", help="also write dropped-line reasons to OUTDIR/trace.jsonl")
-    ap.add_argument("--worst", type=int, default=0, help="passed to score.py")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--pred", type=Path, required=True, help="folder for the predictions")
+    ap.add_argument("--worst", type=int, default=0, help="webtext: list the N worst pages")
+    ap.add_argument("--show", type=int, default=0, help="trafeval: list N misses of each kind")
+    ap.add_argument("--json", type=Path, help="write every score here")
     args = ap.parse_args()
+    report: dict = {}
+    cpu = size = 0.0
 
-    gold = [json.loads(ln) for ln in (args.data / "gold.jsonl").read_text(encoding="utf-8").splitlines() if ln]
-    texts = {g["id"]: (args.data / f"{g['id']}.txt").read_text(encoding="utf-8") for g in gold}
-    by_host: dict[str, list[str]] = defaultdict(list)
-    for g in gold:
-        by_host[g["host"]].append(g["id"])
-    templates = {}
-    for host, ids in by_host.items():
-        profile = SourceProfile()
-        for doc_id in ids:
-            profile.observe(texts[doc_id])
-        templates[host] = profile.template()
-
-    args.pred.mkdir(parents=True, exist_ok=True)
-    results = {}
-    t0 = time.process_time()  # CPU time: the machine is shared, wall time would measure the neighbours
-    for g in gold:
-        results[g["id"]] = segment_page(texts[g["id"]], templates[g["host"]])
-    elapsed = time.process_time() - t0
-    n_bytes = sum(len(t.encode("utf-8")) for t in texts.values())
-
-    trace_lines = []
+    webtext = load(WEBTEXT)
+    results, spent, n_bytes = segment_all(webtext)
+    cpu, size = cpu + spent, size + n_bytes
+    pred = args.pred / "webtext-dev"
+    pred.mkdir(parents=True, exist_ok=True)
     for doc_id, seg in results.items():
         out = {"title": seg.title, "paragraphs": list(seg.paragraphs), "comments": [c.text for c in seg.comments]}
-        (args.pred / f"{doc_id}.json").write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
-        if args.trace:
-            trace_lines.append(
-                json.dumps(
-                    {
-                        "id": doc_id,
-                        "title": seg.title,
-                        "published_date": seg.published_date.isoformat() if seg.published_date else None,
-                        "comments": [{"author": c.author, "depth": c.depth, "text": c.text[:80]} for c in seg.comments],
-                        "dropped": [[d.line_no, d.reason, d.text] for d in seg.dropped],
-                    },
-                    ensure_ascii=False,
-                )
-                + "\n"
-            )
-    if args.trace:
-        (args.pred / "trace.jsonl").write_text("".join(trace_lines), encoding="utf-8")
+        (pred / f"{doc_id}.json").write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
+    print("== webtext-dev")
+    scores = run_scorer(WEBTEXT, pred, ["--worst", str(args.worst)] if args.worst else [])
+    report["webtext"] = scores
 
-    cmd = [sys.executable, str(args.data / "score.py"), "--gold", str(args.data / "gold.jsonl"), "--pred", str(args.pred)]
-    if args.worst:
-        cmd += ["--worst", str(args.worst)]
-    subprocess.run(cmd, check=True)
-    print(f"segment_page: {len(results)} docs, {n_bytes / 1e6:.2f} MB in {elapsed:.2f} s = {n_bytes / 1e6 / elapsed:.2f} MB/s")
+    trafeval = load(TRAFEVAL)
+    results, spent, n_bytes = segment_all(trafeval)
+    cpu, size = cpu + spent, size + n_bytes
+    pred = args.pred / "trafeval-dev"
+    pred.mkdir(parents=True, exist_ok=True)
+    bodies = {}
+    for doc_id, seg in results.items():
+        bodies[doc_id] = "\n".join(seg.paragraphs)  # the body column: the title is stored apart
+        (pred / f"{doc_id}.txt").write_text(bodies[doc_id], encoding="utf-8")
+    print("== trafeval-dev")
+    report["trafeval"] = run_scorer(TRAFEVAL, pred, ["--show", str(args.show)] if args.show else [])
+    by_language = snippet_scores(trafeval, bodies)
+    print(f"{'language':10}{'pages':>7}{'P':>9}{'R':>9}{'F1':>9}")
+    pages_per = {g: sum(1 for p in trafeval if g == "all" or _group(p) == g) for g in by_language}
+    for group in ("en", "de", "other", "all"):
+        p, r, f = prf(*by_language[group])
+        print(f"{group:10}{pages_per[group]:>7}{p:>9.3f}{r:>9.3f}{f:>9.3f}")
+    report["trafeval_by_language"] = {
+        g: dict(zip(("precision", "recall", "f1"), prf(*c), strict=True)) for g, c in by_language.items()
+    }
+    comments = comment_scores({p.id: p for p in trafeval}, {i: s.comments for i, s in results.items()})
+    report["trafeval_comments"] = comments
+    print(
+        f"comments (team labels, {comments['pages']} pages, {comments['gold_comments']} comments): "
+        f"P={comments['precision']:.3f} R={comments['recall']:.3f} F1={comments['f1']:.3f} "
+        f"authors {comments['author_accuracy']:.3f}; pages without comments left without: "
+        f"{comments['quiet_share']:.3f} of {comments['pages_without_comments']}"
+    )
+    print(f"segment_page: {len(webtext) + len(trafeval)} pages, {size / 1e6:.2f} MB in {cpu:.2f} s = {size / 1e6 / cpu:.2f} MB/s")
+    report["segment_page_mb_per_s"] = size / 1e6 / cpu
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+
+
+def _group(page) -> str:
+    from goldsets import language_group
+
+    return language_group(page)
 
 
 if __name__ == "__main__":

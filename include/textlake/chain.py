@@ -113,7 +113,7 @@ class SegmentStep(Step):
     name, stage, doing = "segment", Stage.SEGMENT, "segmenting"
 
     def process(self, doc: Document) -> Document:
-        doc.segments = segment_lines(doc.lines, doc.template)
+        doc.segments = segment_lines(doc.lines, doc.template, detect_language(doc.text))
         doc.lines = None
         doc.body = "\n\n".join(doc.segments.paragraphs)
         return doc

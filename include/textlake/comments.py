@@ -14,13 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from textlake.clean import BLANK, PROSE
-from textlake.dates import parse_date
+from textlake.comment_lines import dated_handle, interface_lines, is_button_row, is_meta, reply_to, says_handle
 from textlake.furniture import boilerplate_reason
 from textlake.lines import LineInfo, is_prose
 from textlake.reasons import Reason
 
 _ARTICLE_SHARE = 0.25  # a prose run this share of the biggest one can be where the article starts
-_POSTED_BY_RE = re.compile(r"^(?:posted|written|submitted|comment(?:ed)?) by:?\s+([^,|@]+?)\s*(?:[,|@]|\bon\b|\bat\b|$)", re.I)
 
 
 @dataclass(frozen=True)
@@ -28,13 +27,14 @@ class Comment:
     author: str | None
     text: str
     depth: int
+    lines: tuple[int, int] = (0, 0)  # the first and last line of its text in the decoded page, from 0
 
 
 # Comment-section headings and widgets in the languages the pipeline sees most
 # (en, de, fr, es, it, pt, nl, ar): the noun alone as a heading, or a call to comment.
 _COMMENT_NOUNS = (
     r"comments?|reader comments|responses?|replies|discussion|talkback|kommentare|leserkommentare"
-    r"|commentaires|comentarios|comentários|commenti|reacties|التعليقات|تعليقات"
+    r"|commentaires|comentarios|comentários|commenti|reacties|komentarze|komentarzy|комментарии|yorumlar|التعليقات|تعليقات"
 )
 _COMMENT_MARKER_RE = re.compile(
     rf"^(?:\d+\s+)?(?:{_COMMENT_NOUNS})\b(?:\s*\(\d+\))?\W*$"
@@ -49,7 +49,13 @@ _COMMENT_MARKER_RE = re.compile(
     re.I,
 )
 # WordPress-style "6 thoughts on “Title”" heads the comment list and runs as long as the title.
-_THOUGHTS_ON_RE = re.compile(r"^[1-9]\d*\s+(?:thoughts?|comments?|responses?|replies|reactions?)\s+(?:on|to)\s+\W", re.I)
+_THOUGHTS_ON_RE = re.compile(
+    r"^(?:[1-9]\d*|one|ein|eine|un|une|uno|una|um|uma|één)\s+(?:thoughts?|comments?|responses?|replies|reactions?"
+    r"|gedanken?|kommentare?|antworten|réflexions?|commentaires?|réponses?|comentarios?|respuestas?|pensieri|commenti"
+    r"|risposte|comentários?|respostas?|reacties|reactie|gedachten?|komentarz[ey]?|odpowiedzi)"
+    r"\s+(?:on|to|zu|zum|sur|à|en|a|su|sobre|em|para|op|bij|do)\s+\W",
+    re.I,
+)
 
 
 def is_comment_marker(info: LineInfo) -> bool:
@@ -109,7 +115,7 @@ def find_comment_start(infos: list[LineInfo], kinds: list[int], score: list[floa
     for i in range(first + 1, n):
         if kinds[i] == BLANK:
             continue
-        if is_comment_marker(infos[i]) or _is_thread_start(infos, kinds, i, body_indent):
+        if is_comment_marker(infos[i]) or _is_thread_start(infos, kinds, i, body_indent) or _is_said(infos, kinds, i):
             return i
         if kinds[i] == PROSE:
             body_indent = min(body_indent, infos[i].indent)
@@ -129,7 +135,12 @@ def _is_thread_start(infos: list[LineInfo], kinds: list[int], i: int, body_inden
 
 
 def split_comments(
-    infos: list[LineInfo], kinds: list[int], reasons: list[Reason | None], start: int, drop: Callable[[int, Reason], None]
+    infos: list[LineInfo],
+    kinds: list[int],
+    reasons: list[Reason | None],
+    start: int,
+    drop: Callable[[int, Reason], None],
+    starts: list[int],
 ) -> list[Comment]:
     """Cut the comment section into (author, text, depth) items.
 
@@ -142,7 +153,7 @@ def split_comments(
     its handle, each comment is one block, so a second block after a blank line
     is the next (author-less) comment; otherwise one blank line inside a comment
     separates its paragraphs.  Reply depth comes from the indentation rank of the
-    handle.
+    handle. `starts` maps logical lines to the page's lines, for each comment's `lines`.
     """
     n = len(infos)
     has_buttons = double_gaps = seen_text = False
@@ -157,46 +168,69 @@ def split_comments(
         seen_text, run = True, 0
     one_block = not (has_buttons or double_gaps)
 
+    interface = interface_lines(infos, start, n)
     items: list[_Item] = []
     blank_run = 2
     closed = False  # a reply button ended the last comment
-    indents: list[int] = []
     for i in range(start, n):
         info = infos[i]
         if kinds[i] == BLANK:
             blank_run += 1
             continue
         gap, blank_run = blank_run, 0
-        if is_reply_ui(info):
+        cur = items[-1] if items else None
+        if is_reply_ui(info) or is_button_row(info):
             closed = True
+            if cur is not None and cur.paras:
+                cur.evidence = True
             drop(i, Reason.COMMENT_UI)
             continue
-        if not info.ends_sentence and is_comment_marker(info):  # "Kommentare", "أضف تعليقاً"
+        if reply_to(info):  # "Reply to  Name" under a handle: the comment is a reply
+            if cur is not None:
+                cur.reply = True
+            drop(i, Reason.COMMENT_META)
+            continue
+        if interface[i - start] or not info.ends_sentence and is_comment_marker(info):  # "Kommentare", "Name *"
             drop(i, Reason.COMMENT_UI)
             continue
-        author_like = is_author_line(info)
-        if reasons[i] and not (
-            author_like
-            and (
-                info.bullet
-                or reasons[i] == Reason.TEMPLATE_REPEAT
-                and boilerplate_reason(info) is None
-                and _opens_comment(infos, kinds, i)
+        said = (says_handle(info.text) or dated_handle(info.text)) if info.n_words <= 16 else None
+        if said is None and is_meta(info):
+            if cur is not None and reply_to(info):
+                cur.reply = True
+            drop(i, Reason.COMMENT_META)
+            continue
+        if said is None and info.bullet and not info.ends_sentence and not is_author_line(info):
+            drop(i, Reason.SHORT_FRAGMENT)  # a link list under the comments: recent posts, archives
+            continue
+        author_like = said is None and is_author_line(info)
+        if (
+            said is None
+            and reasons[i]
+            and not (
+                author_like
+                and (
+                    info.bullet
+                    or reasons[i] == Reason.TEMPLATE_REPEAT
+                    and boilerplate_reason(info) is None
+                    and _opens_comment(infos, kinds, i)
+                )
             )
         ):
             # a commenter who comments on every page (the blog's author) is still a commenter
             drop(i, reasons[i])
             continue
-        posted_by = _POSTED_BY_RE.match(info.text) if info.n_words <= 14 else None
-        if parse_date(info.text) and info.n_words <= 8 and not posted_by:
-            drop(i, Reason.COMMENT_META)
+        if cur is not None and cur.author is not None and not cur.paras and _under_handle(infos, kinds, i, said, cur.author):
+            drop(i, Reason.COMMENT_META)  # a line under the handle: the commenter's place, affiliation, post header
             continue
-        if posted_by or author_like and _opens_comment(infos, kinds, i):
-            indents.append(info.indent)
-            items.append(_Item(posted_by.group(1) if posted_by else info.text, info.indent, [i]))
+        if said or author_like and _opens_comment(infos, kinds, i):
+            items.append(_Item(said or info.text, info.indent, [i], evidence=bool(said) or _dated(infos, kinds, i)))
             closed = False
             continue
-        cur = items[-1] if items else None
+        substantive = info.ends_sentence or info.n_words >= 8
+        if not substantive and (closed or cur is not None and cur.paras and gap >= 1):
+            # after a comment's buttons, or a blank line below its text: page furniture, not comment text
+            drop(i, Reason.SHORT_FRAGMENT)
+            continue
         if (
             cur is None
             or gap >= 2
@@ -215,18 +249,22 @@ def split_comments(
         else:
             cur.paras[-1].append(info.text)
         cur.line_nos.append(i)
-    levels = sorted(set(indents))
-    comments = []
+    kept = [(item, text) for item, text in ((item, _text_lines(item)) for item in items) if _substantive(text, infos)]
     for item in items:
-        author, paras, line_nos = item.author, item.paras, item.line_nos
-        body = "\n\n".join("\n".join(p) for p in paras)
-        substantive = any(infos[j].ends_sentence or infos[j].n_words >= 8 for j in line_nos)
-        if not paras or (author is None and not substantive):
-            for j in line_nos:
-                drop(j, Reason.COMMENT_UI if author else Reason.SHORT_FRAGMENT)
-            continue
+        if not _substantive(_text_lines(item), infos):
+            # a handle over a link list ("Recent Posts", "Privacy Policy") or a lone label is not a comment
+            for j in item.line_nos:
+                drop(j, Reason.COMMENT_UI if item.author else Reason.SHORT_FRAGMENT)
+    kept = _comment_list(kept, infos, kinds, start, drop)
+    levels = sorted({item.indent for item, _ in kept if item.author is not None})
+    comments = []
+    for item, text_lines in kept:
+        author = item.author
+        body = "\n\n".join("\n".join(p) for p in item.paras)
         depth = levels.index(item.indent) if author is not None and item.indent in levels else 0
-        comments.append(Comment(author, body, depth))
+        if item.reply:
+            depth = max(depth, 1)
+        comments.append(Comment(author, body, depth, (starts[text_lines[0]], starts[text_lines[-1] + 1] - 1)))
     return comments
 
 
@@ -239,11 +277,101 @@ class _Item:
     line_nos: list[int]
     paras: list[list[str]] = field(default_factory=list)
     text_indent: int = 0
+    reply: bool = False  # a "Reply to  Name" line under the handle
+    # what shows it is a reader comment: a "says:" handle, a date under the handle, or reply buttons under the text
+    evidence: bool = False
 
 
 def _opens_comment(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
-    """A handle is followed by text that is not itself another handle."""
-    for j in range(i + 1, min(i + 4, len(infos))):
-        if kinds[j] != BLANK:
-            return not is_author_line(infos[j]) or infos[j].indent > infos[i].indent and not infos[j].bullet
-    return False
+    """A handle is followed by its metadata (a date, an age) or by text, possibly after one line of
+    affiliation ("Works at …", a town), and not by another handle."""
+    following = [j for j in range(i + 1, min(i + 6, len(infos))) if kinds[j] != BLANK][:2]
+    if not following:
+        return False
+    first = infos[following[0]]
+    if is_meta(first):
+        return True
+    if not is_author_line(first) or first.indent > infos[i].indent and not first.bullet:
+        return True
+    if len(following) < 2:
+        return False
+    second = infos[following[1]]
+    return following[1] == following[0] + 1 and (second.ends_sentence or second.n_words >= 8) and not is_author_line(second)
+
+
+def _under_handle(infos: list[LineInfo], kinds: list[int], i: int, said: str | None, author: str) -> bool:
+    """A short line between a handle and its text: a place, an affiliation, a forum post header naming the author."""
+    if said is not None:
+        return said == author
+    info = infos[i]
+    if info.ends_sentence or info.n_words > 6:
+        return False
+    nxt = next((j for j in range(i + 1, min(i + 4, len(infos))) if kinds[j] != BLANK), None)
+    return nxt is not None and (infos[nxt].ends_sentence or infos[nxt].n_words >= 8)
+
+
+def _is_said(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
+    """A "Name says:" handle over a comment's date or text ("Posted by" is as often the article's own byline)."""
+    info = infos[i]
+    return info.n_words <= 16 and says_handle(info.text, posted_by=False) is not None and _opens_comment(infos, kinds, i)
+
+
+def _dated(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
+    """The handle's next lines carry the comment's date or age ("3 years ago", "2. März 2023 um 7:45 Uhr")."""
+    following = [j for j in range(i + 1, min(i + 6, len(infos))) if kinds[j] != BLANK][:2]
+    return any(is_meta(infos[j]) for j in following)
+
+
+_BYLINE_RE = re.compile(r"^(?:by|von|par|por|di|door|przez|автор)\s", re.I)
+
+
+def _plain_comment(item: _Item, infos: list[LineInfo], kinds: list[int]) -> bool:
+    """A name, not a byline, over prose only: one entry of a comment list without dates or buttons."""
+    text_lines = item.line_nos[1:]
+    return (
+        bool(text_lines)
+        and not _BYLINE_RE.match(item.author or "")
+        and all(kinds[j] == PROSE or infos[j].ends_sentence for j in text_lines)
+    )
+
+
+def _text_lines(item: _Item) -> list[int]:
+    return item.line_nos[1:] if item.author is not None else item.line_nos  # an authored item opens with its handle
+
+
+def _substantive(text_lines: list[int], infos: list[LineInfo]) -> bool:
+    return any(infos[j].ends_sentence or infos[j].n_words >= 8 for j in text_lines)
+
+
+def _comment_list(kept: list, infos: list[LineInfo], kinds: list[int], start: int, drop) -> list:
+    """The items that are reader comments: none unless the section shows comment structure, and none after its end.
+
+    The structure is a "says:" or dated handle, reply buttons under the text, a threaded handle
+    opening the section, or, under a comment heading, name after name over prose. The list ends
+    with its last item that shows it (its last plain name over prose when none does): below it
+    are sidebars and footers, whatever their shape.
+    """
+    plain = [k for k, (item, _) in enumerate(kept) if item.author is not None and _plain_comment(item, infos, kinds)]
+    strong = [k for k, (item, _) in enumerate(kept) if item.evidence]
+    opened = start < len(infos) and (infos[start].bullet and is_author_line(infos[start]) or is_comment_marker(infos[start]))
+    if strong:
+        end = strong[-1]
+        base = min(kept[k][0].indent for k in strong)
+        while end + 1 < len(kept) and _is_reply_handle(kept[end + 1][0], infos, base):
+            end += 1  # the last comment's replies, which carry no buttons of their own
+    elif opened and plain:
+        end = len(kept) - 1  # under a heading or a threaded handle, with names over prose: the old-style list
+    else:
+        end = -1
+    comments = []
+    for k, (item, text_lines) in enumerate(kept):
+        if k <= end and (item.evidence or item.author is None or k in plain or not strong):
+            comments.append((item, text_lines))
+        else:
+            for j in item.line_nos:
+                drop(j, Reason.OFF_MAIN_BLOCK if kinds[j] == PROSE else Reason.SHORT_FRAGMENT)
+    return comments
+
+
+def _is_reply_handle(item: _Item, infos: list[LineInfo], base: int) -> bool:
+    return item.author is not None and (infos[item.line_nos[0]].bullet or item.indent > base)

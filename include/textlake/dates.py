@@ -44,6 +44,19 @@ _YEAR_HINT_RE = re.compile(r"(?:19|20)\d\d")
 MONTH_YEAR_RE = re.compile(rf"^{_MONTH_RE}\s+(?:19|20)\d\d$", re.I)
 
 
+def date_span(text: str) -> tuple[int, int] | None:
+    """Where in `text` an explicit date stands (the first that parses), as (start, end)."""
+    if not text.isascii():
+        text = text.translate(_DIGIT_MAP)
+    if not _YEAR_HINT_RE.search(text):
+        return None
+    for pattern, _ in _DATE_RES:
+        for m in pattern.finditer(text):
+            if parse_date(m.group(0)):
+                return m.span()
+    return None
+
+
 def parse_date(text: str) -> datetime.date | None:
     if not text.isascii():
         text = text.translate(_DIGIT_MAP)

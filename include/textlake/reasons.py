@@ -59,6 +59,9 @@ class Reason(StrEnum):
     ADVERT = "advert"
     CODE = "code"
     TEASER = "teaser"
+    RELATED_LINKS = "related_links"  # "related articles", "read more" lists and their items
+    AUTHOR_BOX = "author_box"  # the author's portrait under the article
+    SITE_NOTICE = "site_notice"  # browser, script and paywall notices of the site
     TEMPLATE_REPEAT = "template_repeat"  # repeated across the documents of a source
     # lines judged by their place on the page
     DUPLICATE_LINE = "duplicate_line"
@@ -88,6 +91,9 @@ LINE_STAGE: dict[Reason, Stage] = {
             Reason.ADVERT,
             Reason.CODE,
             Reason.TEASER,
+            Reason.RELATED_LINKS,
+            Reason.AUTHOR_BOX,
+            Reason.SITE_NOTICE,
             Reason.TEMPLATE_REPEAT,
         )
     },

@@ -22,9 +22,15 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from textlake.clean import BLANK, PROSE, SHORT, PageLines, classify_page
+import numpy as np
+
+from textlake.clean import BLANK, FURNITURE, PROSE, SHORT, PageLines, classify_page
 from textlake.comments import Comment, find_comment_start, split_comments
 from textlake.dates import find_date
+from textlake.enrich import detect_language
+from textlake.line_features import line_table
+from textlake.line_model import LineModel
+from textlake.line_model import shipped as shipped_model
 from textlake.maintext import MIN_MAIN_WORDS, bridge_runs, line_scores, main_runs
 from textlake.reasons import Reason
 from textlake.template import Template
@@ -52,13 +58,23 @@ class PageSegments:
     dropped: tuple[DroppedLine, ...]
 
 
-def segment_page(text: str, template: Template = Template()) -> PageSegments:
-    """Clean and segment one decoded, NFC-normalised page with "\\n" line endings."""
-    return segment_lines(classify_page(text, template), template)
+def segment_page(text: str, template: Template = Template(), language: str | None = None) -> PageSegments:
+    """Clean and segment one decoded, NFC-normalised page with "\\n" line endings.
+
+    `language` is the page's (ISO 639-1), detected from the text when not given.
+    """
+    return segment_lines(classify_page(text, template), template, detect_language(text) if language is None else language)
 
 
-def segment_lines(page: PageLines, template: Template = Template()) -> PageSegments:
-    """Segment a page whose lines cleaning has judged; `template` is the source's, as for cleaning."""
+def segment_lines(
+    page: PageLines, template: Template = Template(), language: str = "und", model: LineModel | None = None
+) -> PageSegments:
+    """Segment a page whose lines cleaning has judged; `template` is the source's, as for cleaning.
+
+    The line model (`textlake.line_model`, the shipped one unless given) weighs every line the
+    rules left undecided above the comment section; the lines it calls furniture leave the main
+    text search, never the title's.
+    """
     raw, lines, starts, infos, kinds, reasons, keys = (
         page.raw,
         page.lines,
@@ -75,11 +91,14 @@ def segment_lines(page: PageLines, template: Template = Template()) -> PageSegme
         for no in range(starts[i], starts[i + 1]):
             dropped.append(DroppedLine(no, reason, raw[no]))
 
-    score = line_scores(infos, kinds)
-    runs = main_runs(score, 0, n)
-    comment_start = find_comment_start(infos, kinds, score, runs)
-    if comment_start < n:
-        runs = main_runs(score, 0, comment_start)
+    title_kinds = kinds
+    score, runs, comment_start = page_layout(infos, kinds)
+    verdicts = judge_lines(page, language, score, runs, comment_start, model or shipped_model())
+    if verdicts:
+        kinds, reasons = list(kinds), list(reasons)
+        for i, reason in verdicts.items():
+            kinds[i], reasons[i] = FURNITURE, reason
+        score, runs, comment_start = page_layout(infos, kinds)
 
     in_main = [False] * n
     if sum(sum(score[s:e]) for s, e in runs) < MIN_MAIN_WORDS:
@@ -102,7 +121,7 @@ def segment_lines(page: PageLines, template: Template = Template()) -> PageSegme
             in_main[i] = True
     main_start = runs[0][0] if runs else comment_start
 
-    title_idx = find_title(infos, kinds, keys, title_anchor, runs[0][1] if runs else main_start, template)
+    title_idx = find_title(infos, title_kinds, keys, title_anchor, runs[0][1] if runs else main_start, template)
     title = infos[title_idx].text if title_idx is not None else None
     head_start = extend_head(infos, kinds, main_start, title_idx) if title_idx is None or title_idx < main_start else main_start
     for i in range(head_start, main_start):
@@ -131,9 +150,39 @@ def segment_lines(page: PageLines, template: Template = Template()) -> PageSegme
         seen.add(keys[i])
         paragraphs.extend(_split_run_together(info.text))
 
-    comments = split_comments(infos, kinds, reasons, comment_start, drop)
+    comments = split_comments(infos, kinds, reasons, comment_start, drop, starts)
     dropped.sort(key=lambda d: d.line_no)
     return PageSegments(title, published, tuple(paragraphs), tuple(comments), tuple(dropped))
+
+
+def page_layout(infos, kinds) -> tuple[list[float], list[tuple[int, int]], int]:
+    """Line scores, the main-text runs above the comment section, and where that section starts."""
+    score = line_scores(infos, kinds)
+    runs = main_runs(score, 0, len(infos))
+    comment_start = find_comment_start(infos, kinds, score, runs)
+    if comment_start < len(infos):
+        runs = main_runs(score, 0, comment_start)
+    return score, runs, comment_start
+
+
+def judge_lines(
+    page: PageLines, language: str, page_score: list[float], runs: list[tuple[int, int]], comment_start: int, model: LineModel
+) -> dict[int, Reason]:
+    """The line model's furniture among the lines above the comment section that no rule decided."""
+    n = len(page.kinds)
+    candidates = np.zeros(n, dtype=bool)
+    if not runs or sum(sum(page_score[s:e]) for s, e in runs) < MIN_MAIN_WORDS:
+        return {}  # a page without running text: its lists are the content
+    first, last = runs[0][0], runs[-1][1]
+    for i in range(min(comment_start, n)):
+        # around the main text every undecided line is weighed; inside it only prose, for a short line there
+        # introduces a list, names a speaker or is one of the article's own list items
+        inside = first <= i < last
+        candidates[i] = page.reasons[i] is None and (page.kinds[i] == PROSE or not inside and page.kinds[i] == SHORT)
+    if not candidates.any():
+        return {}
+    table = line_table(page, language, runs, comment_start)
+    return model.verdicts(table, candidates, np.array([k == PROSE for k in page.kinds]))
 
 
 def _split_run_together(text: str) -> list[str]:

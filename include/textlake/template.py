@@ -76,15 +76,24 @@ class SourceProfile:
     PRUNE_AT = 200_000
     _PENDING_MAX = 100_000
 
-    def __init__(self, n_docs: int = 0, keys: np.ndarray | None = None, counts: np.ndarray | None = None) -> None:
+    def __init__(
+        self, n_docs: int = 0, keys: np.ndarray | None = None, counts: np.ndarray | None = None, pages: np.ndarray | None = None
+    ) -> None:
         self.n_docs = n_docs
         self._keys = np.empty(0, np.uint64) if keys is None else np.asarray(keys, np.uint64)
         self._counts = np.empty(0, np.uint32) if counts is None else np.asarray(counts, np.uint32)
         self._pending: list[int] = []
+        # fingerprints of the pages already counted: a copy of a page teaches nothing about the template
+        self._pages: set[int] = set() if pages is None else set(np.asarray(pages, np.uint64).tolist())
 
     def observe(self, text: str) -> None:
+        """Count a page's line keys once, unless the source already has a copy of it."""
         keys = {line_key(ln) for ln in text.split("\n")}
         keys.discard("")
+        fingerprint = page_fingerprint(keys)
+        if fingerprint in self._pages:
+            return
+        self._pages.add(fingerprint)
         self.n_docs += 1
         self._pending.extend(key_hash(k) for k in keys)
         if len(self._pending) > self._PENDING_MAX:
@@ -126,34 +135,65 @@ class SourceProfile:
         return Template(frozenset(keys[counts >= floor].tolist()))
 
     def merge(self, other: SourceProfile) -> None:
+        """Fold in another shard's or run's counts; pages both have counted stay counted once.
+
+        A copy that reached two shards of one run is counted in both (each shard learns
+        alone); from then on the fingerprints keep it from being counted again.
+        """
         keys, counts = other.counts()
         self.counts()
         self.n_docs += other.n_docs
         self._fold(keys, counts)
+        self._pages |= other._pages
+
+    @property
+    def pages(self) -> np.ndarray:
+        return np.array(sorted(self._pages), np.uint64)
 
     def __getstate__(self) -> dict:
         self.counts()
-        return {"n_docs": self.n_docs, "keys": self._keys, "counts": self._counts}
+        return {"n_docs": self.n_docs, "keys": self._keys, "counts": self._counts, "pages": self.pages}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["n_docs"], state["keys"], state["counts"])
+        self.__init__(state["n_docs"], state["keys"], state["counts"], state.get("pages"))
+
+
+_FINGERPRINT_LINES = 3
+
+
+def page_fingerprint(keys: set[str]) -> int:
+    """A page's identity for template learning: its longest lines, which are its own text.
+
+    Exact copies (the same file again, with CRLF or a BOM, compressed or not) and re-posts
+    under another template share their longest lines, while two different articles of a
+    site almost never share even one.
+    """
+    longest = sorted(keys, key=lambda k: (-len(k), k))[:_FINGERPRINT_LINES]
+    return key_hash("\n".join(sorted(longest)))
 
 
 def write_profiles(folder: Path, profiles: dict[str, SourceProfile]) -> None:
     """One Parquet file per source: (key hash, documents), the source and its document count in the metadata."""
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pages").mkdir(exist_ok=True)
     for source, profile in profiles.items():
         keys, counts = profile.counts()
         table = pa.table({"key": keys, "docs": counts}).replace_schema_metadata({"source": source, "n_docs": str(profile.n_docs)})
         replace_parquet(table, folder / f"{source_slug(source)}.parquet")
+        replace_parquet(pa.table({"page": profile.pages}), folder / "pages" / f"{source_slug(source)}.parquet")
 
 
 def read_profiles(folder: Path) -> dict[str, SourceProfile]:
+    """The profiles `write_profiles` wrote, with the fingerprints of the pages they counted."""
     profiles = {}
     for path in sorted(folder.glob("*.parquet")):
         table = pq.read_table(path)
         meta = table.schema.metadata
+        pages = folder / "pages" / path.name
         profiles[meta[b"source"].decode()] = SourceProfile(
-            int(meta[b"n_docs"]), table["key"].to_numpy(), table["docs"].to_numpy()
+            int(meta[b"n_docs"]),
+            table["key"].to_numpy(),
+            table["docs"].to_numpy(),
+            pq.read_table(pages)["page"].to_numpy() if pages.exists() else None,
         )
     return profiles

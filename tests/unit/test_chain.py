@@ -30,7 +30,7 @@ def test_a_page_goes_through_every_step():
 
 
 def test_a_step_that_breaks_on_one_page_quarantines_that_page_only(monkeypatch):
-    def broken(page, template):
+    def broken(page, template, language):
         raise RecursionError("maximum recursion depth exceeded")
 
     monkeypatch.setattr(chain_module, "segment_lines", broken)

@@ -31,8 +31,8 @@ def test_hard_wrapped_lines_are_one_line_and_map_back_to_their_raw_lines():
 
 def test_template_lines_are_template_repeats_but_a_reposted_article_keeps_its_prose():
     profile = SourceProfile()
-    for n in range(3):
-        profile.observe(f"Harbor Post daily\nStory {n} of the day, with its own words and numbers {n}.\n{ARTICLE}")
+    for story in ("the ferry", "the lighthouse", "the fish market"):
+        profile.observe(f"Harbor Post daily\nA story about {story}, with its own words.\n{ARTICLE}\nMore about {story} here.")
     template = profile.template()
     page = classify_page(f"Harbor Post daily\n{ARTICLE}", template)
     assert page.reasons[0] == Reason.TEMPLATE_REPEAT

@@ -61,7 +61,7 @@ def test_every_step_logs_a_summary_of_what_it_did(tmp_path, caplog):
     table = lines["shard"].splitlines()[1:]  # one line per step of the chain
     assert [row.split()[0] for row in table[1:]] == ["learn", *CHAIN]
     assert "expectation runs over 14 documents" in lines["validate"] and "0 documents quarantined" in lines["validate"]
-    assert "documents 14, segments 510" in lines["publish"] and "rejected 4" in lines["publish"]
+    assert "documents 14, segments 480" in lines["publish"] and "rejected 4" in lines["publish"]
 
 
 def test_a_run_that_finds_nothing_new_stages_nothing(tmp_path, caplog):

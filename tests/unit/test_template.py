@@ -61,3 +61,51 @@ def test_pruning_forgets_only_keys_seen_once(monkeypatch):
     profile.prune()
     keys, counts = profile.counts()
     assert counts.tolist() == [4] and "menu" in profile.template()
+
+
+def test_copies_of_a_page_are_counted_once():
+    profile = SourceProfile()
+    page = "Harbor Post\nPier to close for repairs\nThe harbour authority confirmed on Monday that the north pier will close."
+    for _ in range(3):
+        profile.observe(page)
+    profile.observe("Harbor Post\nFerry timetable changes\nFerries will use the southern berth from next week on.")
+    assert profile.n_docs == 2
+    assert "pier to close for repairs" not in profile.template(min_docs=2, min_share=0.0)
+    assert "harbor post" in profile.template(min_docs=2, min_share=0.0)
+
+
+def test_copies_of_a_page_in_a_source_keep_their_title(tmp_path):
+    """Three copies of one page (as is, with CRLF line endings, with a BOM) and two other pages of the site."""
+    import pyarrow.dataset as ds
+
+    from textlake.config import PipelineConfig
+    from textlake.pipeline import run_pipeline
+
+    menu = "Harbor Post\n\nHome | Local | Sport | Weather\n\n"
+    footer = "\n\nShare this article\n\n© 2024 Harbor Post. All rights reserved.\n"
+    body = (
+        "The harbour authority confirmed on Monday that the north pier will close for repairs until the end of March, "
+        "and that ferries will use the southern berth in the meantime.\n\n"
+        "Engineers found corrosion in the steel piles during a routine inspection last autumn, the authority said, "
+        "and the repairs cannot wait for the summer season."
+    )
+    site = tmp_path / "in" / "harborpost.example"
+    site.mkdir(parents=True)
+    page = f"{menu}North pier to close for winter repairs\n\n{body}{footer}"
+    (site / "pier.txt").write_text(page, encoding="utf-8")
+    (site / "pier-crlf.txt").write_bytes(page.replace("\n", "\r\n").encode("utf-8"))
+    (site / "pier-bom.txt").write_bytes(b"\xef\xbb\xbf" + page.encode("utf-8"))
+    for n, headline in enumerate(("Ferry timetable changes next week", "Lifeboat crew rescues two kayakers")):
+        other = (
+            f"Story {n}: the council met on Tuesday and agreed the new plan for the seafront after a long debate "
+            f"about parking, lighting and the costs of the works."
+        )
+        (site / f"other-{n}.txt").write_text(f"{menu}{headline}\n\n{other}\n\n{other} It was the {n}th meeting.{footer}")
+    config = PipelineConfig.from_overrides(
+        {"input": str(tmp_path / "in"), "output": str(tmp_path / "out"), "workers": 1, "source_from": "path"}
+    )
+    run_pipeline(config, run_id="copies", progress_bar=False)
+    docs = ds.dataset(tmp_path / "out" / "documents", format="parquet", partitioning="hive").to_table().to_pylist()
+    titles = {Path(d["source_uri"]).name: d["title"] for d in docs}
+    assert {titles[name] for name in ("pier.txt", "pier-crlf.txt", "pier-bom.txt")} == {"North pier to close for winter repairs"}
+    assert titles["other-0.txt"] == "Ferry timetable changes next week"
