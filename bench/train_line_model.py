@@ -29,13 +29,15 @@ from goldsets import TRAFEVAL, WEBTEXT, load, prf, snippet_scores, templates
 from line_labels import trafeval_labels, webtext_labels
 from sklearn.linear_model import LogisticRegression
 
-from textlake.clean import PROSE, SHORT, classify_page
+from textlake.clean import classify_page
 from textlake.enrich import detect_language
 from textlake.line_features import feature_names, line_table
 from textlake.line_model import MODEL, LineModel
-from textlake.segment import page_layout, segment_lines
+from textlake.segment import model_candidates, page_layout, segment_lines
 
-THRESHOLDS = (0.0, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+# (around the main text, inside its span): the grid the held-out scores choose from. Around the main
+# text the model mostly names the reason of lines the main-text search drops anyway; inside it decides.
+THRESHOLDS = tuple((0.5, inside) for inside in (0.0, 0.2, 0.3, 0.4, 0.5)) + ((0.0, 0.0),)
 C = 0.5  # inverse regularisation strength
 
 
@@ -51,10 +53,7 @@ def page_rows(sets):
             language = detect_language(page.text)
             table = line_table(lines, language, runs, comment_start)
             labels = labeller(lines, page.gold)
-            candidates = np.array(
-                [i < comment_start and lines.reasons[i] is None and k in (PROSE, SHORT) for i, k in enumerate(lines.kinds)],
-                dtype=bool,
-            )
+            candidates = model_candidates(lines, runs, comment_start)
             rows.append((name, page.host, page, lines, language, table, labels, candidates, by_host[page.host]))
     return rows
 
@@ -154,29 +153,31 @@ def main() -> None:
         fit(X[hosts_fold], y[hosts_fold], w[hosts_fold])
         for hosts_fold in (np.array([fold_of[h] != k for h in hosts]) for k in range(args.folds))
     ]
-    thresholds = [LineModel.load(args.out).threshold] if args.check else THRESHOLDS
+    shipped = LineModel.load(args.out) if args.check else None
+    grid = [(shipped.threshold, shipped.inside_threshold)] if shipped else THRESHOLDS
     best = None
-    print(f"{'threshold':>9} {'webtext':>8} {'min':>6} {'title':>6} {'bounds':>6} {'trafeval':>8} {'P':>6} {'R':>6} {'min':>6}")
-    for threshold in thresholds:
-        models = {h: LineModel.from_dict({"features": names, "threshold": threshold, **folds[fold_of[h]]}) for h in all_hosts}
+    columns = ("around", "inside", "webtext", "min", "title", "bounds", "trafeval", "P", "R", "min")
+    print(" ".join(f"{c:>8}" for c in columns))
+    for around, inside in grid:
+        settings = {"features": names, "threshold": around, "inside_threshold": inside}
+        models = {h: LineModel.from_dict({**settings, **folds[fold_of[h]]}) for h in all_hosts}
         s = evaluate(rows, models)
-        print(
-            f"{threshold:>9.2f} {s['webtext']:>8.3f} {s['webtext_min']:>6.3f} {s['title']:>6.3f} {s['boundaries']:>6.3f} "
-            f"{s['trafeval']:>8.3f} {s['trafeval_p']:>6.3f} {s['trafeval_r']:>6.3f} {s['trafeval_min']:>6.3f}"
-        )
+        scores = (s["webtext"], s["webtext_min"], s["title"], s["boundaries"], s["trafeval"], s["trafeval_p"], s["trafeval_r"])
+        print(" ".join(f"{v:>8.3f}" for v in (around, inside, *scores, s["trafeval_min"])))
         objective = s["webtext"] + s["trafeval"]
         if best is None or objective > best[0]:
-            best = (objective, threshold)
+            best = (objective, around, inside)
     if args.check:
         return
     fitted = {
         "features": names,
         "threshold": best[1],
+        "inside_threshold": best[2],
         **fit(X, y, w),
         "trained_on": {"lines": int(len(y)), "pages": len(rows), "hosts": len(all_hosts), "C": C},
     }
     args.out.write_text(json.dumps(fitted, indent=1) + "\n", encoding="utf-8")
-    print(f"threshold {best[1]} (held-out sites); wrote {args.out}")
+    print(f"thresholds {best[1]} around, {best[2]} inside the main text (held-out sites); wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""What each line of a comment section is: a commenter's handle, a comment's metadata, interface, or text.
+"""What each line of a comment section is: its heading, a handle, a comment's metadata, interface, or text.
 
 Comment systems differ in markup but agree on a grammar: a handle ("Name says:", "Name
 schreibt:", "Name said…", or a bare name), metadata right under it (a date, "3 years ago",
@@ -17,10 +17,85 @@ import re
 import numpy as np
 import pyarrow as pa
 
-from textlake.dates import date_span, parse_date
+from textlake.dates import MONTH_YEAR_RE, date_span, parse_date
 from textlake.lexicon import normalise
 from textlake.lexicon import shipped as shipped_lexicon
 from textlake.lines import LineInfo
+
+# Comment-section headings and widgets in the languages the pipeline sees most
+# (en, de, fr, es, it, pt, nl, ar): the noun alone as a heading, or a call to comment.
+_COMMENT_NOUNS = (
+    r"comments?|reader comments|responses?|replies|discussion|talkback|kommentare|leserkommentare"
+    r"|commentaires|comentarios|comentários|commenti|reacties|komentarze|komentarzy|комментарии|yorumlar|التعليقات|تعليقات"
+)
+_COMMENT_MARKER_RE = re.compile(
+    rf"^(?:\d+\s+)?(?:{_COMMENT_NOUNS})\b(?:\s*\(\d+\))?\W*$"
+    rf"|^[1-9]\d*\s+(?:{_COMMENT_NOUNS})\b"
+    r"|\b(?:notify of|view all comments|inline feedbacks|leave a (?:reply|comment)|post a comment"
+    r"|add (?:a|your) comment|comments (?:so far|to this entry)"
+    r"|what do you think\??$|have your say|join the discussion"
+    r"|(?:schreibe|hinterlasse) einen kommentar|kommentar (?:schreiben|verfassen)"
+    r"|laisser un commentaire|ajouter un commentaire|(?:deja|dejar|publicar|añadir) (?:un|tu) comentario"
+    r"|lascia un commento|deixe (?:um|seu) comentário|laat een reactie achter|plaats een reactie)"
+    r"|^(?:أضف|اترك|اكتب|أضيفي|شارك) (?:تعليق|رأيك)",
+    re.I,
+)
+# Calls to comment that head the comment form rather than the comment list.
+FORM_CALL_RE = re.compile(
+    r"^(?:leave a (?:reply|comment)|post a comment|add (?:a|your) comment|write a comment"
+    r"|(?:schreibe|hinterlasse) einen kommentar|(?:einen )?kommentar (?:schreiben|verfassen|hinterlassen)"
+    r"|laisser un commentaire|(?:deja|dejar|escribe) un comentario"
+    r"|lascia un commento|deixe (?:um|seu) comentário|laat een reactie achter|dodaj komentarz|оставить комментарий"
+    r"|yorum yap|أضف تعليق)",
+    re.I,
+)
+# WordPress-style "6 thoughts on “Title”" heads the comment list and runs as long as the title.
+_THOUGHTS_ON_RE = re.compile(
+    r"^(?:[1-9]\d*|one|ein|eine|un|une|uno|una|um|uma|één)\s+(?:thoughts?|comments?|responses?|replies|reactions?"
+    r"|gedanken?|kommentare?|antworten|réflexions?|commentaires?|réponses?|comentarios?|respuestas?|pensieri|commenti"
+    r"|risposte|comentários?|respostas?|reacties|reactie|gedachten?|komentarz[ey]?|odpowiedzi)"
+    r"\s+(?:on|to|zu|zum|sur|à|en|a|su|sobre|em|para|op|bij|do)\s+\W",
+    re.I,
+)
+
+
+def is_comment_marker(info: LineInfo) -> bool:
+    """A heading or widget that opens the reader-comment section."""
+    if info.n_words <= 8:
+        if _COMMENT_MARKER_RE.search(info.text):
+            return True
+    elif info.n_words > 40:
+        return False
+    return info.text[:1].isdigit() and bool(_THOUGHTS_ON_RE.match(info.text))
+
+
+# The button under every comment; in a comment list it closes the comment above it.
+_REPLY_UI_RE = re.compile(
+    r"^(?:reply|antworten|répondre|repondre|responder|rispondi|responda|beantwoorden|reageer|ответить"
+    r"|رد|ردّ|الرد|回复|返信|답글)(?:\s*(?:↓|→|»|›|to this(?: comment)?|\(\d+\)))?$"
+    r"|^(?:log|sign) ?in to (?:reply|comment)$|^reply to (?:this )?(?:comment|\S+)$",
+    re.I,
+)
+
+
+def is_reply_ui(info: LineInfo) -> bool:
+    """The reply button or its log-in variant under a reader comment."""
+    return info.n_words <= 5 and bool(_REPLY_UI_RE.match(info.text))
+
+
+_NAME_RE = re.compile(r"^[\w][\w'’.\- ]*$")
+_ABBREV_END_RE = re.compile(r"(?:\b(?:Jr|Sr|Dr|St|Esq)|\b[A-Z])\.$")
+
+
+def is_author_line(info: LineInfo) -> bool:
+    """A commenter's handle: one to five name-like words and no sentence punctuation."""
+    if not (1 <= info.n_words <= 5 and info.n_chars <= 40):
+        return False
+    text = info.text
+    if info.ends_sentence and not _ABBREV_END_RE.search(text):
+        return False
+    return bool(_NAME_RE.match(text))
+
 
 # "Name says:" and its translations; WordPress, Blogger and most themes write the handle so.
 _SAYS_RE = re.compile(
@@ -70,6 +145,7 @@ _BUTTON_WORDS = frozenset(
 )
 _SYMBOLS = "△▽▲▼↑↓·•|›»«‹()[]+-–—:,./#*0123456789"
 _AGE_RE = re.compile(r"\d+[smhdwy]")
+_COUNTS_RE = re.compile(r"[\s|·•()]*(?:(?:[+\-–]?\d{1,4}|\d+[smhdwy]|[△▽▲▼↑↓])[\s|·•()]*)+")
 # Lexicon categories whose whole-line phrases are never a commenter's name or a comment.
 _LABEL_WORDS = 6
 _INTERFACE = (
@@ -108,21 +184,41 @@ _HANDLE_FILLER_RE = re.compile(
     r"|by|on|at|par|le|la|à|de|del|am|um|von|vom|uhr|door|op|om|przez|dnia|o|il|alle|di|em|por|el|en|said|says"
     r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|freitag|samstag"
     r"|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado"
-    r"|domingo|am|pm)\b|\d{1,2}[:h.]\d\d(?::\d\d)?(?:\s*[ap]\.?m\.?)?|[,|•·—–@]",
+    r"|domingo|am|pm)\b|\d{1,2}[:h.]\d\d(?::\d\d)?(?:\s*[ap]\.?m\.?)?|[,|•·—–/]",
     re.I,
 )
-_NAME_WORDS_RE = re.compile(r"^[\w][\w'’.\-]*(?: [\w][\w'’.\-]*){0,3}$")
+_NAME_WORDS_RE = re.compile(r"^@?[\w][\w'’.\-]*(?: [\w][\w'’.\-]*){0,3}$")
+# The badge a comment system prints after the post author's name ("Mathias Autor", "jane Author").
+_ROLE_BADGE_RE = re.compile(r"\s+(?:author|autor|auteur|autore|admin|administrator|moderator|moderador|verfasser)$", re.I)
+_GLUED_DATE_RE = re.compile(r"(?<=[^\W\d_])(?=\d{1,2}\.\s)")
 
 
 def dated_handle(text: str) -> str | None:
     """The name in a handle line that also holds the comment's date, or None."""
     if len(text) > 90:
         return None
+    text = _GLUED_DATE_RE.sub(" ", text)  # "Sana6. Juni 2015 um 10:23": the name runs into the date
     span = date_span(text)
     if span is None:
         return None
     rest = " ".join(_HANDLE_FILLER_RE.sub(" ", text[: span[0]] + " " + text[span[1] :]).split())
+    rest = _ROLE_BADGE_RE.sub("", rest)
     return rest if rest and _NAME_WORDS_RE.match(rest) and not rest.isdigit() else None
+
+
+# Particles and titles of personal names that stoplists also list ("Ursula von der Leyen", "Mr. Tran").
+_NAME_PARTICLES = frozenset(
+    "van von der den de del della di da du la le al el bin ibn ben mac st mr mrs ms dr prof herr frau mme sr sra".split()
+)
+
+
+def reads_as_phrase(text: str, stops: frozenset[str]) -> bool:
+    """A line with the language's function words in it ("Archiv meiner Beiträge", "Lachen über die Grenze")
+    is a heading or a post title, not a commenter's name."""
+    tokens = [t.strip(".,:;!?'’\"()") for t in text.split()]
+    hits = [t for t in tokens if t.lower() in stops and t.lower() not in _NAME_PARTICLES]
+    # broad stoplists also hold content words ("former"): one short lowercase function word, or two of any kind
+    return len(tokens) > 1 and (len(hits) >= 2 or any(t.islower() and len(t) <= 4 for t in hits))
 
 
 def is_meta(info: LineInfo) -> bool:
@@ -131,7 +227,11 @@ def is_meta(info: LineInfo) -> bool:
         return False
     text = info.text
     return bool(
-        _AGO_RE.match(text) or _FORUM_META_RE.match(text) or _REPLY_TO_RE.match(text) or (info.n_words <= 8 and parse_date(text))
+        _AGO_RE.match(text)
+        or _FORUM_META_RE.match(text)
+        or _REPLY_TO_RE.match(text)
+        or MONTH_YEAR_RE.match(text)  # "15. April 2019" whose day was read as a list number
+        or (info.n_words <= 8 and parse_date(text))
     )
 
 
@@ -145,7 +245,8 @@ def is_button_row(info: LineInfo) -> bool:
         return False
     words = [w for w in info.text.lower().replace("·", " ").split() if w.strip(_SYMBOLS) and not _AGE_RE.fullmatch(w)]
     if not words:
-        return True  # counts, ages and arrows only ("0", "△ ▽", "2y")
+        # counts, ages and vote arrows only ("0", "7 △ ▽", "2y"), not a date or a phone number ("10/18/2020")
+        return bool(_COUNTS_RE.fullmatch(info.text))
     return all(w.strip(_SYMBOLS) in _BUTTON_WORDS for w in words)
 
 

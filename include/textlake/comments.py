@@ -14,8 +14,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from textlake.clean import BLANK, PROSE
-from textlake.comment_lines import dated_handle, interface_lines, is_button_row, is_meta, reply_to, says_handle
+from textlake.comment_lines import (
+    FORM_CALL_RE,
+    dated_handle,
+    interface_lines,
+    is_author_line,
+    is_button_row,
+    is_comment_marker,
+    is_meta,
+    is_reply_ui,
+    reads_as_phrase,
+    reply_to,
+    says_handle,
+)
 from textlake.furniture import boilerplate_reason
+from textlake.line_features import stoplist
 from textlake.lines import LineInfo, is_prose
 from textlake.reasons import Reason
 
@@ -28,72 +41,6 @@ class Comment:
     text: str
     depth: int
     lines: tuple[int, int] = (0, 0)  # the first and last line of its text in the decoded page, from 0
-
-
-# Comment-section headings and widgets in the languages the pipeline sees most
-# (en, de, fr, es, it, pt, nl, ar): the noun alone as a heading, or a call to comment.
-_COMMENT_NOUNS = (
-    r"comments?|reader comments|responses?|replies|discussion|talkback|kommentare|leserkommentare"
-    r"|commentaires|comentarios|comentários|commenti|reacties|komentarze|komentarzy|комментарии|yorumlar|التعليقات|تعليقات"
-)
-_COMMENT_MARKER_RE = re.compile(
-    rf"^(?:\d+\s+)?(?:{_COMMENT_NOUNS})\b(?:\s*\(\d+\))?\W*$"
-    rf"|^[1-9]\d*\s+(?:{_COMMENT_NOUNS})\b"
-    r"|\b(?:notify of|view all comments|inline feedbacks|leave a (?:reply|comment)|post a comment"
-    r"|add (?:a|your) comment|comments (?:so far|to this entry)"
-    r"|what do you think\??$|have your say|join the discussion"
-    r"|(?:schreibe|hinterlasse) einen kommentar|kommentar (?:schreiben|verfassen)"
-    r"|laisser un commentaire|ajouter un commentaire|(?:deja|dejar|publicar|añadir) (?:un|tu) comentario"
-    r"|lascia un commento|deixe (?:um|seu) comentário|laat een reactie achter|plaats een reactie)"
-    r"|^(?:أضف|اترك|اكتب|أضيفي|شارك) (?:تعليق|رأيك)",
-    re.I,
-)
-# WordPress-style "6 thoughts on “Title”" heads the comment list and runs as long as the title.
-_THOUGHTS_ON_RE = re.compile(
-    r"^(?:[1-9]\d*|one|ein|eine|un|une|uno|una|um|uma|één)\s+(?:thoughts?|comments?|responses?|replies|reactions?"
-    r"|gedanken?|kommentare?|antworten|réflexions?|commentaires?|réponses?|comentarios?|respuestas?|pensieri|commenti"
-    r"|risposte|comentários?|respostas?|reacties|reactie|gedachten?|komentarz[ey]?|odpowiedzi)"
-    r"\s+(?:on|to|zu|zum|sur|à|en|a|su|sobre|em|para|op|bij|do)\s+\W",
-    re.I,
-)
-
-
-def is_comment_marker(info: LineInfo) -> bool:
-    """A heading or widget that opens the reader-comment section."""
-    if info.n_words <= 8:
-        if _COMMENT_MARKER_RE.search(info.text):
-            return True
-    elif info.n_words > 40:
-        return False
-    return info.text[:1].isdigit() and bool(_THOUGHTS_ON_RE.match(info.text))
-
-
-# The button under every comment; in a comment list it closes the comment above it.
-_REPLY_UI_RE = re.compile(
-    r"^(?:reply|antworten|répondre|repondre|responder|rispondi|responda|beantwoorden|reageer|ответить"
-    r"|رد|ردّ|الرد|回复|返信|답글)(?:\s*(?:↓|→|»|›|to this(?: comment)?|\(\d+\)))?$"
-    r"|^(?:log|sign) ?in to (?:reply|comment)$|^reply to (?:this )?(?:comment|\S+)$",
-    re.I,
-)
-
-
-def is_reply_ui(info: LineInfo) -> bool:
-    """The reply button or its log-in variant under a reader comment."""
-    return info.n_words <= 5 and bool(_REPLY_UI_RE.match(info.text))
-
-
-_NAME_RE = re.compile(r"^[\w][\w'’.\- ]*$")
-_ABBREV_END_RE = re.compile(r"(?:\b(?:Jr|Sr|Dr|St|Esq)|\b[A-Z])\.$")
-
-
-def is_author_line(info: LineInfo) -> bool:
-    """A commenter's handle: one to five name-like words and no sentence punctuation."""
-    if not (1 <= info.n_words <= 5 and info.n_chars <= 40):
-        return False
-    text = info.text
-    if info.ends_sentence and not _ABBREV_END_RE.search(text):
-        return False
-    return bool(_NAME_RE.match(text))
 
 
 def find_comment_start(infos: list[LineInfo], kinds: list[int], score: list[float], runs: list[tuple[int, int]]) -> int:
@@ -115,11 +62,38 @@ def find_comment_start(infos: list[LineInfo], kinds: list[int], score: list[floa
     for i in range(first + 1, n):
         if kinds[i] == BLANK:
             continue
-        if is_comment_marker(infos[i]) or _is_thread_start(infos, kinds, i, body_indent) or _is_said(infos, kinds, i):
+        if (
+            is_comment_marker(infos[i])
+            or _is_thread_start(infos, kinds, i, body_indent)
+            or _is_said(infos, kinds, i)
+            or _is_reply_list(infos, kinds, i)
+        ):
             return i
         if kinds[i] == PROSE:
             body_indent = min(body_indent, infos[i].indent)
     return n
+
+
+_REPLY_LIST_REACH = 40  # lines within which a second dated handle makes a list of replies
+
+
+def _is_reply_list(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
+    """A handle over its date, its text and a reply button, with another handle below: the replies of a
+    forum thread or a comment plugin without a heading (Discourse, phpBB)."""
+    if not _dated_handle(infos, kinds, i):
+        return False
+    for j in range(i + 2, min(i + _REPLY_LIST_REACH, len(infos))):
+        if _dated_handle(infos, kinds, j):
+            return any(kinds[k] != BLANK and is_reply_ui(infos[k]) for k in range(i + 2, j))
+    return False
+
+
+def _dated_handle(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
+    info = infos[i]
+    if kinds[i] == BLANK or info.bullet or is_comment_marker(info) or not is_author_line(info) or _BYLINE_RE.match(info.text):
+        return False
+    following = [j for j in range(i + 1, min(i + 5, len(infos))) if kinds[j] != BLANK][:2]
+    return len(following) == 2 and is_meta(infos[following[0]]) and not is_author_line(infos[following[1]])
 
 
 def _is_thread_start(infos: list[LineInfo], kinds: list[int], i: int, body_indent: int) -> bool:
@@ -138,9 +112,12 @@ def split_comments(
     infos: list[LineInfo],
     kinds: list[int],
     reasons: list[Reason | None],
+    keys: list[str],
     start: int,
     drop: Callable[[int, Reason], None],
     starts: list[int],
+    language: str = "und",
+    quoted: frozenset[str] = frozenset(),
 ) -> list[Comment]:
     """Cut the comment section into (author, text, depth) items.
 
@@ -153,7 +130,8 @@ def split_comments(
     its handle, each comment is one block, so a second block after a blank line
     is the next (author-less) comment; otherwise one blank line inside a comment
     separates its paragraphs.  Reply depth comes from the indentation rank of the
-    handle. `starts` maps logical lines to the page's lines, for each comment's `lines`.
+    handle. `starts` maps logical lines to the page's lines, for each comment's `lines`;
+    `quoted` holds the keys of the article's lines, which a comment only quotes.
     """
     n = len(infos)
     has_buttons = double_gaps = seen_text = False
@@ -169,6 +147,7 @@ def split_comments(
     one_block = not (has_buttons or double_gaps)
 
     interface = interface_lines(infos, start, n)
+    stops = stoplist(language)
     items: list[_Item] = []
     blank_run = 2
     closed = False  # a reply button ended the last comment
@@ -202,7 +181,9 @@ def split_comments(
         if said is None and info.bullet and not info.ends_sentence and not is_author_line(info):
             drop(i, Reason.SHORT_FRAGMENT)  # a link list under the comments: recent posts, archives
             continue
-        author_like = said is None and is_author_line(info)
+        author_like = (
+            said is None and is_author_line(info) and not _BYLINE_RE.match(info.text) and not reads_as_phrase(info.text, stops)
+        )
         if (
             said is None
             and reasons[i]
@@ -222,12 +203,15 @@ def split_comments(
         if cur is not None and cur.author is not None and not cur.paras and _under_handle(infos, kinds, i, said, cur.author):
             drop(i, Reason.COMMENT_META)  # a line under the handle: the commenter's place, affiliation, post header
             continue
+        if keys[i] in quoted:
+            drop(i, Reason.DUPLICATE_LINE)  # a line of the article, quoted
+            continue
         if said or author_like and _opens_comment(infos, kinds, i):
             items.append(_Item(said or info.text, info.indent, [i], evidence=bool(said) or _dated(infos, kinds, i)))
             closed = False
             continue
         substantive = info.ends_sentence or info.n_words >= 8
-        if not substantive and (closed or cur is not None and cur.paras and gap >= 1):
+        if not substantive and (closed or cur is not None and cur.paras and gap >= 1 and not has_buttons):
             # after a comment's buttons, or a blank line below its text: page furniture, not comment text
             drop(i, Reason.SHORT_FRAGMENT)
             continue
@@ -249,9 +233,9 @@ def split_comments(
         else:
             cur.paras[-1].append(info.text)
         cur.line_nos.append(i)
-    kept = [(item, text) for item, text in ((item, _text_lines(item)) for item in items) if _substantive(text, infos)]
+    kept = [(item, text) for item, text in ((item, _text_lines(item)) for item in items) if _substantive(item, text, infos)]
     for item in items:
-        if not _substantive(_text_lines(item), infos):
+        if not _substantive(item, _text_lines(item), infos):
             # a handle over a link list ("Recent Posts", "Privacy Policy") or a lone label is not a comment
             for j in item.line_nos:
                 drop(j, Reason.COMMENT_UI if item.author else Reason.SHORT_FRAGMENT)
@@ -339,8 +323,9 @@ def _text_lines(item: _Item) -> list[int]:
     return item.line_nos[1:] if item.author is not None else item.line_nos  # an authored item opens with its handle
 
 
-def _substantive(text_lines: list[int], infos: list[LineInfo]) -> bool:
-    return any(infos[j].ends_sentence or infos[j].n_words >= 8 for j in text_lines)
+def _substantive(item: _Item, text_lines: list[int], infos: list[LineInfo]) -> bool:
+    """Text a reader wrote: a sentence, a long line, or under a handle a few words ("so common, very python")."""
+    return any(infos[j].ends_sentence or infos[j].n_words >= (3 if item.author else 8) for j in text_lines)
 
 
 def _comment_list(kept: list, infos: list[LineInfo], kinds: list[int], start: int, drop) -> list:
@@ -353,19 +338,27 @@ def _comment_list(kept: list, infos: list[LineInfo], kinds: list[int], start: in
     """
     plain = [k for k, (item, _) in enumerate(kept) if item.author is not None and _plain_comment(item, infos, kinds)]
     strong = [k for k, (item, _) in enumerate(kept) if item.evidence]
-    opened = start < len(infos) and (infos[start].bullet and is_author_line(infos[start]) or is_comment_marker(infos[start]))
+    # opened by a thread's first handle, or by a comment heading that is not an item of a link bar
+    threaded = start < len(infos) and infos[start].bullet and is_author_line(infos[start]) and not is_comment_marker(infos[start])
+    headed = start < len(infos) and not infos[start].bullet and is_comment_marker(infos[start])
     if strong:
         end = strong[-1]
         base = min(kept[k][0].indent for k in strong)
         while end + 1 < len(kept) and _is_reply_handle(kept[end + 1][0], infos, base):
             end += 1  # the last comment's replies, which carry no buttons of their own
-    elif opened and plain:
+    elif (threaded or headed) and plain:
         end = len(kept) - 1  # under a heading or a threaded handle, with names over prose: the old-style list
     else:
         end = -1
+    # Under a call to comment ("Leave a Reply") the form comes first: comments below it show their own evidence.
+    begin = strong[0] if strong else 0
+    form_first = start < len(infos) and bool(FORM_CALL_RE.search(infos[start].text))
+    if not strong and end >= 0:
+        end = _contiguous_end(kept, kinds, start)
     comments = []
     for k, (item, text_lines) in enumerate(kept):
-        if k <= end and (item.evidence or item.author is None or k in plain or not strong):
+        filler = not form_first and (item.author is None or k in plain or not strong)
+        if begin <= k <= end and (item.evidence or filler):
             comments.append((item, text_lines))
         else:
             for j in item.line_nos:
@@ -375,3 +368,19 @@ def _comment_list(kept: list, infos: list[LineInfo], kinds: list[int], start: in
 
 def _is_reply_handle(item: _Item, infos: list[LineInfo], base: int) -> bool:
     return item.author is not None and (infos[item.line_nos[0]].bullet or item.indent > base)
+
+
+_LIST_BREAK = 6  # non-blank lines between two entries of a list without dates or buttons that end it
+
+
+def _contiguous_end(kept: list, kinds: list[int], start: int) -> int:
+    """The last entry of a list of comments without dates or buttons: the list follows its heading, and
+    sidebars and footers below it stand apart, by more than a few lines, from the comments and each other."""
+    end = -1
+    previous = start
+    for k, (item, _) in enumerate(kept):
+        first = item.line_nos[0]
+        if sum(kinds[j] != BLANK for j in range(previous + 1, first)) > _LIST_BREAK:
+            break
+        end, previous = k, item.line_nos[-1]
+    return end

@@ -67,32 +67,29 @@ class Lexicon:
     def scores(self, lines: pa.Array, words: np.ndarray) -> np.ndarray:
         """Per line and category: 1 when the line is a phrase, 0.5 when it starts with one, else 0.
 
-        Only lines of at most `MAX_WORDS` words are looked up, the whole line and its first
-        words at once, in one hash lookup against all phrases.
+        Only lines of at most `MAX_WORDS` words are looked up: they are normalised by Arrow's
+        kernels at once, and each one's whole text and first words probe one hash of all phrases.
         """
         out = np.zeros((len(lines), len(self.categories)))
         short = np.flatnonzero(words <= MAX_WORDS)
         if not len(short):
             return out
-        key = normalise(lines.take(pa.array(short)))
-        tokens = pc.split_pattern(key, " ")
-        n_tokens = pc.list_value_length(tokens).to_numpy(zero_copy_only=False)
-        probes, owners, weights = [key], [np.arange(len(short))], [np.ones(len(short))]
-        for k in range(1, self._prefix_words + 1):
-            longer = np.flatnonzero(n_tokens > k)
-            if not len(longer):
-                break
-            heads = pc.binary_join(pc.list_slice(tokens.take(pa.array(longer)), 0, k), " ")
-            probes.append(pc.utf8_trim(heads, _EDGES))
-            owners.append(longer)
-            weights.append(np.full(len(longer), 0.5))
-        found = pc.index_in(pa.concat_arrays(probes), value_set=self._phrases)
-        rows = pc.fill_null(found, len(self._phrases)).to_numpy(zero_copy_only=False)
-        hits = self._matrix[rows] * np.concatenate(weights)[:, None]
-        scored = np.zeros((len(short), len(self.categories)))
-        np.maximum.at(scored, np.concatenate(owners), hits)
-        out[short] = scored
+        row_of, none = self._row_of, len(self._phrases)
+        for i, key in zip(short.tolist(), normalise(lines.take(pa.array(short))).to_pylist(), strict=True):
+            whole = row_of.get(key, none)
+            if whole != none:
+                out[i] = self._matrix[whole]
+                continue
+            tokens = key.split(" ")
+            for k in range(min(len(tokens) - 1, self._prefix_words), 0, -1):
+                head = row_of.get(" ".join(tokens[:k]).strip(_EDGES), none)
+                if head != none:
+                    out[i] = np.maximum(out[i], 0.5 * self._matrix[head])
         return out
+
+    @functools.cached_property
+    def _row_of(self) -> dict[str, int]:
+        return {key: row for row, key in enumerate(self._phrases.to_pylist())}
 
 
 @functools.lru_cache(maxsize=1)

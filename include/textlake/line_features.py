@@ -37,12 +37,18 @@ _TOKEN_EDGES = ".,;:!?\"'()[]{}«»„“”‚‘’<>*|/–—-…"
 
 
 @functools.lru_cache(maxsize=64)
-def stopwords(language: str) -> pa.Array:
+def stoplist(language: str) -> frozenset[str]:
     """The stoplist of an ISO 639-1 language (stopwords-iso, 58 languages); empty when there is none."""
     try:
-        return pa.array(sorted(stopwordsiso.stopwords(language)), pa.string())
+        return frozenset(stopwordsiso.stopwords(language))
     except (KeyError, ValueError):
-        return pa.array([], pa.string())
+        return frozenset()
+
+
+@functools.lru_cache(maxsize=64)
+def stopwords(language: str) -> pa.Array:
+    """`stoplist` as an Arrow array, for the line table's membership kernel."""
+    return pa.array(sorted(stoplist(language)), pa.string())
 
 
 def feature_names(lexicon: Lexicon | None = None) -> list[str]:

@@ -69,6 +69,9 @@ class LineModel:
     coef: np.ndarray
     intercept: float
     threshold: float
+    # inside the span of the main text a line needs stronger evidence against it: the article's own
+    # short lines (list items, sub-headings, a speaker's name) look like furniture out of context
+    inside_threshold: float = 0.0
 
     @classmethod
     def from_dict(cls, fitted: dict) -> LineModel:
@@ -79,6 +82,7 @@ class LineModel:
             np.array(fitted["coef"]),
             float(fitted["intercept"]),
             float(fitted["threshold"]),
+            float(fitted.get("inside_threshold", 0.0)),
         )
 
     @classmethod
@@ -93,13 +97,21 @@ class LineModel:
         logit = self.contributions(table).sum(axis=1) + self.intercept
         return 1.0 / (1.0 + np.exp(-logit))
 
-    def verdicts(self, table: np.ndarray, candidates: np.ndarray, prose: np.ndarray) -> dict[int, Reason]:
-        """The candidate lines the model calls furniture, each with the reason of its strongest evidence."""
+    def verdicts(
+        self, table: np.ndarray, candidates: np.ndarray, prose: np.ndarray, inside: np.ndarray | None = None
+    ) -> dict[int, Reason]:
+        """The candidate lines the model calls furniture, each with the reason of its strongest evidence.
+
+        `inside` marks the lines within the main text's span, judged by `inside_threshold`.
+        """
         if not candidates.any() or self.threshold <= 0:
             return {}
         contributions = self.contributions(table)
         logit = contributions.sum(axis=1) + self.intercept
-        below = np.flatnonzero(candidates & (logit < np.log(self.threshold / (1 - self.threshold))))
+        cut = np.full(len(table), _log_odds(self.threshold))
+        if inside is not None:
+            cut[inside] = _log_odds(self.inside_threshold)
+        below = np.flatnonzero(candidates & (logit < cut))
         reasons = self._reasons
         out = {}
         for i in below:
@@ -118,6 +130,10 @@ class LineModel:
     @functools.cached_property
     def _named(self) -> np.ndarray:
         return np.array([r is not None for r in self._reasons], dtype=np.float64)
+
+
+def _log_odds(p: float) -> float:
+    return -np.inf if p <= 0 else np.log(p / (1 - p))
 
 
 @functools.lru_cache(maxsize=1)

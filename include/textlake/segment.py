@@ -28,7 +28,7 @@ from textlake.clean import BLANK, FURNITURE, PROSE, SHORT, PageLines, classify_p
 from textlake.comments import Comment, find_comment_start, split_comments
 from textlake.dates import find_date
 from textlake.enrich import detect_language
-from textlake.line_features import line_table
+from textlake.line_features import feature_names, line_table
 from textlake.line_model import LineModel
 from textlake.line_model import shipped as shipped_model
 from textlake.maintext import MIN_MAIN_WORDS, bridge_runs, line_scores, main_runs
@@ -37,6 +37,8 @@ from textlake.template import Template
 from textlake.title import extend_head, find_title, prose_headline
 
 __all__ = ["Comment", "DroppedLine", "PageSegments", "segment_lines", "segment_page"]
+
+_LEXICON_COLUMNS = [k for k, name in enumerate(feature_names()) if name.startswith("lexicon_")]
 
 _BLOCK_MIN_WORDS = 7
 _RUN_TOGETHER_RE = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
@@ -150,7 +152,7 @@ def segment_lines(
         seen.add(keys[i])
         paragraphs.extend(_split_run_together(info.text))
 
-    comments = split_comments(infos, kinds, reasons, comment_start, drop, starts)
+    comments = split_comments(infos, kinds, reasons, keys, comment_start, drop, starts, language, frozenset(seen))
     dropped.sort(key=lambda d: d.line_no)
     return PageSegments(title, published, tuple(paragraphs), tuple(comments), tuple(dropped))
 
@@ -169,20 +171,33 @@ def judge_lines(
     page: PageLines, language: str, page_score: list[float], runs: list[tuple[int, int]], comment_start: int, model: LineModel
 ) -> dict[int, Reason]:
     """The line model's furniture among the lines above the comment section that no rule decided."""
-    n = len(page.kinds)
-    candidates = np.zeros(n, dtype=bool)
     if not runs or sum(sum(page_score[s:e]) for s, e in runs) < MIN_MAIN_WORDS:
         return {}  # a page without running text: its lists are the content
-    first, last = runs[0][0], runs[-1][1]
-    for i in range(min(comment_start, n)):
-        # around the main text every undecided line is weighed; inside it only prose, for a short line there
-        # introduces a list, names a speaker or is one of the article's own list items
-        inside = first <= i < last
-        candidates[i] = page.reasons[i] is None and (page.kinds[i] == PROSE or not inside and page.kinds[i] == SHORT)
+    candidates = model_candidates(page, runs, comment_start)
     if not candidates.any():
         return {}
+    inside = np.zeros(len(page.kinds), dtype=bool)
+    inside[runs[0][0] : runs[-1][1]] = True
     table = line_table(page, language, runs, comment_start)
-    return model.verdicts(table, candidates, np.array([k == PROSE for k in page.kinds]))
+    # a short line that introduces what follows it ("The new routes:") is the article's, unless it is an
+    # interface phrase ("Teilen mit:", "Themen:")
+    interface = table[:, _LEXICON_COLUMNS].max(axis=1) > 0
+    introduces = np.fromiter((info.n_words <= 8 and info.text.endswith(":") for info in page.infos), bool, len(page.infos))
+    candidates &= ~(introduces & ~interface)
+    return model.verdicts(table, candidates, np.array([k == PROSE for k in page.kinds]), inside)
+
+
+def model_candidates(page: PageLines, runs: list[tuple[int, int]], comment_start: int) -> np.ndarray:
+    """The lines the line model weighs: text no rule decided above the comment section, except the items
+    of the article's own lists, between its paragraphs."""
+    n = len(page.kinds)
+    first, last = (runs[0][0], runs[-1][1]) if runs else (n, n)
+    candidates = np.zeros(n, dtype=bool)
+    for i in range(min(comment_start, n)):
+        info, kind = page.infos[i], page.kinds[i]
+        listed = info.bullet and kind == SHORT and first <= i < last
+        candidates[i] = page.reasons[i] is None and kind in (PROSE, SHORT) and not listed
+    return candidates
 
 
 def _split_run_together(text: str) -> list[str]:

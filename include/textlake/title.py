@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from textlake.clean import BLANK, PROSE, SHORT
+from textlake.clean import BLANK, FURNITURE, PROSE, SHORT
 from textlake.dates import MONTH_YEAR_RE, parse_date
 from textlake.lines import LineInfo, headline_case
 from textlake.template import Template, line_key
@@ -18,6 +18,7 @@ _HEAD_GROUPS = 3  # label groups (bylines, dates, decks) kept above the text
 _TITLE_WINDOW = 25  # non-blank lines above the text searched for the headline
 _TITLE_BODY_WORDS = 400  # words at the text's start that a headline is checked against
 _WORD_RE = re.compile(r"\w+")
+_TEMPLATED_TITLE_WORDS = 4
 _NAME_LIKE_RE = re.compile(r"^(?:[A-Z][\w'’.-]*\s*){1,3}$")
 _CAPTION_MARK_RE = re.compile(r"\)$|\(\w+\)|\.\.\.|…")
 _BYLINE_RE = re.compile(r"^(?:by|posted|written|published|updated|from|reporting|filed)\b|^(?:كتب|كتبت)\s*:|^بقلم\b", re.I)
@@ -57,9 +58,19 @@ def find_title(
         if seen_lines > _TITLE_WINDOW:
             break
         info = infos[i]
+        # a template line can still be this page's headline: a headline-long one whose words come back in
+        # its text (a page whose copies taught the template its title keeps it; a site's name is shorter)
+        templated = (
+            kinds[i] == FURNITURE
+            and bool(template)
+            and keys[i] in template
+            and len(_content_words(info.text)) >= _TEMPLATED_TITLE_WORDS
+            and _overlap(info.text, body_words) >= 0.75
+        )
         if (
             kinds[i] != SHORT
             and not (kinds[i] == PROSE and prose_headline(info))
+            and not templated
             or info.bullet
             or not 2 <= info.n_words <= 25
             or info.n_chars > 200
@@ -73,8 +84,7 @@ def find_title(
         if template and _SECTION_SEP_RE.search(text) and _is_site_label(_SECTION_SEP_RE.split(text), template):
             continue
         capital = headline_case(text)
-        content = [w for w in _WORD_RE.findall(text.casefold()) if len(w) >= 4]
-        overlap = sum(w in body_words for w in content) / len(content) if content else 0.0
+        overlap = _overlap(text, body_words)
         # decks and captions share the headline's words but run longer
         score = 3.0 * overlap + 0.5 * capital - 0.05 * seen_lines - 0.1 * max(0, info.n_words - 10)
         if counts.get(keys[i], 0) > 1:
@@ -85,9 +95,21 @@ def find_title(
             score -= 1.5  # a byline or a captioned person, not a headline
         if _CAPTION_MARK_RE.search(text):
             score -= 1.0
+        if text[:1].islower():
+            score -= 1.5  # tags and category labels; a headline opens with a capital where the script has them
         if score > best_score:
             best, best_score = i, score
     return best
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in _WORD_RE.findall(text.casefold()) if len(w) >= 4]
+
+
+def _overlap(text: str, body_words: set[str]) -> float:
+    """The share of a line's content words (four letters or more) that the article's text uses."""
+    content = _content_words(text)
+    return sum(w in body_words for w in content) / len(content) if content else 0.0
 
 
 def _is_site_label(parts: list[str], template: Template) -> bool:

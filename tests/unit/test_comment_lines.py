@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from textlake.comment_lines import dated_handle, interface_lines, is_button_row, is_meta, reply_to, says_handle
+from textlake.comment_lines import (
+    dated_handle,
+    interface_lines,
+    is_button_row,
+    is_meta,
+    reads_as_phrase,
+    reply_to,
+    says_handle,
+)
+from textlake.line_features import stoplist
 from textlake.lines import analyse_line
 
 
@@ -30,6 +39,10 @@ def test_says_handles_name_their_commenter(line, name):
         ("Par Bruno Gobin, le mercredi 15 mai 2019 à 08h07", "Bruno Gobin"),
         ("Am 29. Mai 2017 um 14:38 von Hugo", "Hugo"),
         ("photobix 11. Dezember 2012 um 11:07", "photobix"),
+        ("Sana6. Juni 2015 um 10:23", "Sana"),  # the name runs into the date
+        ("Mathias Autor11. Dezember 2012 um 13:19", "Mathias"),  # the post author's badge is not the name
+        ("@kpeterlka 11. Dezember 2012 um 14:11", "@kpeterlka"),
+        ("Rolf Buckpesch 29.07.2020 // 12:56", "Rolf Buckpesch"),
         ("July 15, 2021 at 8:42 am", None),
         ("The meeting on 4 May 2021 decided to close the pier for the winter months", None),
     ],
@@ -97,3 +110,19 @@ def test_comment_form_lines_are_interface_in_every_language():
     ]
     flags = interface_lines([analyse_line(line) for line in lines], 0, len(lines)).tolist()
     assert flags == [True] * 6 + [False, False]
+
+
+@pytest.mark.parametrize(
+    ("line", "language", "phrase"),
+    [
+        ("Archiv meiner Beiträge", "de", False),  # one function word of six letters: could be a name's
+        ("Lachen über die Grenze", "de", True),
+        ("Kategorien und Schlagwörter", "de", True),
+        ("Ursula von der Leyen", "de", False),
+        ("Mr. Tran's former student", "en", False),
+        ("Corner Bean regular", "en", False),
+        ("Why Polarization Isn't Our Problem", "en", True),
+    ],
+)
+def test_post_titles_and_headings_read_as_phrases_names_do_not(line, language, phrase):
+    assert reads_as_phrase(line, stoplist(language)) is phrase

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from textlake.comments import is_author_line, is_comment_marker, is_reply_ui
+from textlake.comment_lines import is_author_line, is_comment_marker, is_reply_ui
 from textlake.lines import analyse_line
 
 

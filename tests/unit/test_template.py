@@ -109,3 +109,19 @@ def test_copies_of_a_page_in_a_source_keep_their_title(tmp_path):
     titles = {Path(d["source_uri"]).name: d["title"] for d in docs}
     assert {titles[name] for name in ("pier.txt", "pier-crlf.txt", "pier-bom.txt")} == {"North pier to close for winter repairs"}
     assert titles["other-0.txt"] == "Ferry timetable changes next week"
+
+
+def test_a_headline_in_the_template_is_still_the_pages_title():
+    from textlake.segment import segment_page
+    from textlake.template import Template
+
+    headline = "North pier to close for winter repairs"
+    body = (
+        "The harbour authority confirmed on Monday that the north pier will close for winter repairs until March, "
+        "and that ferries will use the southern berth in the meantime.\n\nEngineers found corrosion in the pier's "
+        "steel piles during an inspection, the authority said, and the repairs cannot wait for the summer season."
+    )
+    template = Template(frozenset({key_hash(line_key(headline)), key_hash(line_key("Harbor Post"))}))
+    seg = segment_page(f"Harbor Post\n\n{headline}\n\n{body}", template)
+    assert seg.title == headline
+    assert "Harbor Post" not in seg.paragraphs
