@@ -288,10 +288,10 @@ def _under_handle(infos: list[LineInfo], kinds: list[int], i: int, said: str | N
     if said is not None:
         return said == author
     info = infos[i]
-    if info.ends_sentence or info.n_words > 6:
+    if info.ends_sentence or info.n_words > 6 or info.text.endswith((",", "!")):  # "Hey," opens the text
         return False
     nxt = next((j for j in range(i + 1, min(i + 4, len(infos))) if kinds[j] != BLANK), None)
-    return nxt is not None and (infos[nxt].ends_sentence or infos[nxt].n_words >= 8)
+    return nxt is not None and nxt == i + 1 and (infos[nxt].ends_sentence or infos[nxt].n_words >= 8)
 
 
 def _is_said(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
@@ -379,8 +379,11 @@ def _contiguous_end(kept: list, kinds: list[int], start: int) -> int:
     end = -1
     previous = start
     for k, (item, _) in enumerate(kept):
-        first = item.line_nos[0]
-        if sum(kinds[j] != BLANK for j in range(previous + 1, first)) > _LIST_BREAK:
+        # the gap before the entry, and the gaps inside it (an entry that spans a sidebar is not one)
+        if any(
+            sum(kinds[j] != BLANK for j in range(a + 1, b)) > _LIST_BREAK
+            for a, b in zip([previous, *item.line_nos[:-1]], item.line_nos, strict=True)
+        ):
             break
         end, previous = k, item.line_nos[-1]
     return end
