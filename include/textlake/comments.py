@@ -90,7 +90,7 @@ def _is_reply_list(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
 
 def _dated_handle(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
     info = infos[i]
-    if kinds[i] == BLANK or info.bullet or is_comment_marker(info) or not is_author_line(info) or _BYLINE_RE.match(info.text):
+    if kinds[i] == BLANK or info.bullet or not is_author_line(info) or is_comment_marker(info) or _BYLINE_RE.match(info.text):
         return False
     following = [j for j in range(i + 1, min(i + 5, len(infos))) if kinds[j] != BLANK][:2]
     return len(following) == 2 and is_meta(infos[following[0]]) and not is_author_line(infos[following[1]])

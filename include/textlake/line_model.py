@@ -112,16 +112,17 @@ class LineModel:
         if inside is not None:
             cut[inside] = _log_odds(self.inside_threshold)
         below = np.flatnonzero(candidates & (logit < cut))
+        if not len(below):
+            return {}
+        # only the named features a line shows compete for its reason
+        evidence = contributions[below] * self._named * (table[below] > 0)
+        strongest = evidence.argmin(axis=1)
+        named = evidence[np.arange(len(below)), strongest] < 0
         reasons = self._reasons
-        out = {}
-        for i in below:
-            evidence = contributions[i] * self._named * (table[i] > 0)  # only named features the line shows compete
-            strongest = int(np.argmin(evidence))
-            if evidence[strongest] < 0:
-                out[int(i)] = reasons[strongest]
-            else:
-                out[int(i)] = Reason.OFF_MAIN_BLOCK if prose[i] else Reason.SHORT_FRAGMENT
-        return out
+        return {
+            int(i): reasons[k] if has else (Reason.OFF_MAIN_BLOCK if prose[i] else Reason.SHORT_FRAGMENT)
+            for i, k, has in zip(below.tolist(), strongest.tolist(), named.tolist(), strict=True)
+        }
 
     @functools.cached_property
     def _reasons(self) -> list[Reason | None]:
