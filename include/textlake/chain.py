@@ -39,6 +39,7 @@ class Document:
     content_sha256: str | None = None
     doc_id: str | None = None
     text: str | None = None  # decoded
+    text_sha256: str | None = None  # of the decoded text: the same page gzipped, with a BOM or CRLF has the same
     encoding: str | None = None  # as the `encoding` column has it ("cp1252", "utf-8+repaired")
     source: str | None = None
     template: Template | None = None  # the source's, as this run knows it
@@ -83,6 +84,7 @@ class DecodeStep(Step):
         except RejectedInput as exc:
             return Drop(self.stage, exc.code, exc.reason)
         doc.text = decoded.text
+        doc.text_sha256 = content_sha256(decoded.text.encode("utf-8", "surrogatepass"))
         doc.encoding = decoded.encoding + ("+repaired" if decoded.repaired else "")
         return doc
 

@@ -63,8 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("input", "output"):  # relative to where the command runs, as users expect
         if overrides.get(key) and "://" not in overrides[key]:
             overrides[key] = str(Path(overrides[key]).resolve())
+    if overrides.get("input") and "://" not in overrides["input"] and not Path(overrides["input"]).is_dir():
+        print(f"textlake: the input folder {overrides['input']} does not exist", file=sys.stderr)
+        return 2
     try:
-        config = PipelineConfig.from_overrides(overrides, path=args.config, check=args.command not in ("summary", "report"))
+        config = PipelineConfig.from_overrides(
+            overrides, path=args.config, check=args.command not in ("summary", "report"), trusted=("input", "output")
+        )
     except (ConfigError, FileNotFoundError) as exc:
         print(f"textlake: {exc}", file=sys.stderr)
         return 2

@@ -39,6 +39,7 @@ class PipelineConfig:
     shard_pool: str = "default_pool"
     max_parallel_shards: int = 16
     max_file_mb: float = 256
+    settle_seconds: float = 0
     min_body_chars: int = 80
     source_from: str = "auto"
     template_min_docs: int = 3
@@ -52,12 +53,19 @@ class PipelineConfig:
 
     @classmethod
     def from_overrides(
-        cls, overrides: dict[str, Any] | None = None, path: str | Path | None = None, check: bool = True
+        cls,
+        overrides: dict[str, Any] | None = None,
+        path: str | Path | None = None,
+        check: bool = True,
+        trusted: tuple[str, ...] = (),
     ) -> PipelineConfig:
         """Defaults from YAML (allowed roots from the environment), then `overrides`.
 
         Unknown keys and bad values are refused. The DAG and the CLI pass only run
         parameters here, never the allowed roots, so a run cannot widen them.
+        `trusted` names the override keys whose locations a person typed at a shell (the
+        CLI's explicit paths): they are allowed as given, for the shell already reaches them,
+        while the allowed roots keep guarding the DAG's form and the YAML defaults.
         `check=False` skips the value checks, for showing defaults (the DAG's form)
         where a refusal would break parsing rather than fail a run.
         """
@@ -87,6 +95,11 @@ class PipelineConfig:
             r if "://" in r else resolve_location(r) for r in values.get("allowed_roots", cls.allowed_roots)
         )
         values["allowed_schemes"] = tuple(values.get("allowed_schemes", cls.allowed_schemes))
+        typed = [values[key] for key in trusted if (overrides or {}).get(key)]
+        values["allowed_roots"] += tuple(typed)
+        values["allowed_schemes"] += tuple(
+            sorted({t.split("://", 1)[0] for t in typed if "://" in t} - set(values["allowed_schemes"]))
+        )
         config = cls(**values)
         if check:
             try:

@@ -9,6 +9,7 @@ ledger already holds are skipped, so a rerun adds nothing twice.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import os
 import re
@@ -32,6 +33,26 @@ class InputFile:
     relative: str  # path below the input root, POSIX separators
     size: int
     content_sha256: str = ""
+    modified: float = 0.0  # seconds since the epoch, as the file system or object store reports it
+
+
+# What copy tools, browsers and uploaders name a file while they are still writing it.
+_UNFINISHED_RE = re.compile(r"(?:\.(?:part|partial|tmp|temp|crdownload|download|filepart|swp)|~|_COPYING_)$|^\.", re.I)
+
+
+def settled(files: list[InputFile], settle_seconds: float, now: float) -> tuple[list[InputFile], list[InputFile]]:
+    """(files to take, files still being written): a temporary or hidden name, or younger than `settle_seconds`.
+
+    A file copied into the landing folder while a run lists it would otherwise be ingested half
+    written, and the whole file published again later as another document. Waiting files get no
+    ledger row: the next run sees them again.
+    """
+    ready, waiting = [], []
+    for f in files:
+        name = f.relative.rsplit("/", 1)[-1]
+        young = settle_seconds > 0 and now - f.modified < settle_seconds
+        (waiting if young or _UNFINISHED_RE.search(name) else ready).append(f)
+    return ready, waiting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +66,7 @@ class LedgerEntry:
     reason: str | None
     reason_code: str | None
     doc_id: str | None
+    text_sha256: str | None = None  # of the decoded text, once a shard has decoded it
 
 
 @dataclasses.dataclass
@@ -94,7 +116,14 @@ def list_inputs(
     for path, info in sorted(fs.find(base, detail=True).items()):
         relative = path[len(base.rstrip("/")) + 1 :]
         if info.get("type") == "file" and matcher.match(relative):
-            files.append(InputFile(uri=fs.unstrip_protocol(path), relative=relative, size=int(info.get("size") or 0)))
+            files.append(
+                InputFile(
+                    uri=fs.unstrip_protocol(path),
+                    relative=relative,
+                    size=int(info.get("size") or 0),
+                    modified=_modified(info),
+                )
+            )
     return files, []
 
 
@@ -131,9 +160,22 @@ def _list_local(base: Path, matcher: re.Pattern[str], exclude: Path | None) -> t
                         )
                     )
                 continue
-            files.append(InputFile(uri=str(path), relative=relative, size=path.stat().st_size))
+            stat = path.stat()
+            files.append(InputFile(uri=str(path), relative=relative, size=stat.st_size, modified=stat.st_mtime))
     files.sort(key=lambda f: f.relative)
     return files, links
+
+
+def _modified(info: dict) -> float:
+    """An object's modification time from fsspec's listing (S3: LastModified, GCS: updated, local: mtime)."""
+    value = info.get("LastModified") or info.get("mtime") or info.get("updated") or info.get("last_modified")
+    if value is None:
+        return 0.0
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        return datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    return value.timestamp()
 
 
 def sha256_of(uri: str, options: dict | None = None) -> str:

@@ -48,6 +48,13 @@ RUN_PARAMS: tuple[RunParam, ...] = (
         {"type": "array", "items": {"type": "string"}, "minItems": 1},
     ),
     RunParam(
+        "settle_seconds",
+        "Settling time (s)",
+        "Files modified more recently than this wait for a later run (still being copied); temporary names "
+        "(.part, .tmp, .crdownload, _COPYING_, dot-files) always wait.",
+        {"type": "number", "minimum": 0},
+    ),
+    RunParam(
         "shard_target_mb",
         "Shard size (MB)",
         "Input bytes per mapped shard task.",

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from textlake import layout, schema
 from textlake.config import PipelineConfig
-from textlake.discover import InputFile, list_inputs, plan_run
+from textlake.discover import InputFile, list_inputs, plan_run, settled
 from textlake.publish import open_dataset, publish_lock, publish_run, read_ledger
 from textlake.reasons import Reason, Stage
 from textlake.runs import (
@@ -82,7 +82,8 @@ def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
             "manifests": [],
             "counts": {"already_published": True, "to_process": 0, "shards": 0},
         }
-    files, links = list_inputs(config.input, config.patterns, exclude=config.output, options=config.storage_options)
+    listed, links = list_inputs(config.input, config.patterns, exclude=config.output, options=config.storage_options)
+    files, waiting = settled(listed, config.settle_seconds, time.time())
 
     def lookup(hashes: set[str]):
         ledger = read_ledger(config.output, exclude_run=token, options=config.storage_options, hashes=hashes)
@@ -98,7 +99,8 @@ def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
     )
     accounted = [*links, *result.accounted]
     counts = {
-        "discovered": len(files) + len(links),
+        "discovered": len(listed) + len(links),
+        "waiting": len(waiting),
         "skipped_known": result.skipped_known,
         "settled_at_discovery": len(accounted),
         "duplicates": sum(e.status == schema.DUPLICATE for e in accounted),
@@ -112,7 +114,13 @@ def plan(config: PipelineConfig, run_id: str, ingested_at: dt.datetime) -> dict:
         Stage.DISCOVER,
         docs_in=counts["discovered"],
         docs_out=counts["to_process"],
-        dropped=Counter([*(e.reason_code for e in accounted), *[Reason.ALREADY_INGESTED] * result.skipped_known]),
+        dropped=Counter(
+            [
+                *(e.reason_code for e in accounted),
+                *[Reason.ALREADY_INGESTED] * result.skipped_known,
+                *[Reason.NOT_SETTLED] * len(waiting),
+            ]
+        ),
     )
     discover.cpu_seconds = time.process_time() - started
     run = {
@@ -147,6 +155,7 @@ def plan_summary(counts: dict) -> str:
     mb = counts["bytes_to_process"] / 1e6
     return (
         f"{counts['discovered']} files found: {counts['to_process']} new ({mb:.1f} MB), "
+        f"{counts.get('waiting', 0)} still being written, "
         f"{counts['skipped_known']} known to the ledger, {counts['duplicates']} duplicates and "
         f"{counts['rejected']} rejected at discovery; {counts['shards']} shard(s)"
     )

@@ -52,6 +52,8 @@ class Ledger:
     by_hash: dict[str, tuple[str, str | None, str | None]]  # sha -> (status, doc_id, source_uri)
     seen: set[tuple[str, str]]  # (source_uri, sha) pairs accounted for
     runs: set[str] = dataclasses.field(default_factory=set)  # runs whose ledger rows are published, this one included
+    # decoded text's sha -> (doc_id, source_uri) of its published document
+    by_text: dict[str, tuple[str | None, str]] = dataclasses.field(default_factory=dict)
 
 
 def open_dataset(output: str, dataset: str, options: dict | None = None) -> ds.Dataset | None:
@@ -63,9 +65,14 @@ def open_dataset(output: str, dataset: str, options: dict | None = None) -> ds.D
 
 
 def read_ledger(
-    output: str, exclude_run: str | None = None, options: dict | None = None, hashes: set[str] | None = None
+    output: str,
+    exclude_run: str | None = None,
+    options: dict | None = None,
+    hashes: set[str] | None = None,
+    texts: set[str] | None = None,
 ) -> Ledger:
-    """The ledger's word on `hashes` (all content when None) and the runs it holds.
+    """The ledger's word on `hashes` of file contents (all when None), on `texts` (hashes of decoded
+    texts), and the runs it holds.
 
     Only rows with those hashes are turned into Python objects: a run asks about its own
     files, so the memory this takes follows the run, not the ledger's history.
@@ -87,7 +94,15 @@ def read_ledger(
             current = by_hash.get(row["content_sha256"])
             if current is None or (row["status"] == schema.PUBLISHED and current[0] != schema.PUBLISHED):
                 by_hash[row["content_sha256"]] = (row["status"], row["doc_id"], row["source_uri"])
-    return Ledger(by_hash, seen, runs)
+    by_text: dict[str, tuple[str | None, str]] = {}
+    if texts:
+        published = ds.field("text_sha256").isin(pa.array(sorted(texts), pa.string())) & (ds.field("status") == schema.PUBLISHED)
+        if exclude_run is not None:
+            published &= ds.field("run_id") != exclude_run
+        for batch in ledger.to_batches(columns=["source_uri", "text_sha256", "doc_id"], filter=published):
+            for row in batch.to_pylist():
+                by_text.setdefault(row["text_sha256"], (row["doc_id"], row["source_uri"]))
+    return Ledger(by_hash, seen, runs, by_text)
 
 
 def _with_partitions(dataset: str) -> pa.Schema:
@@ -181,7 +196,11 @@ def publish_run(
             [pq.read_table(p) for p in [staging / "accounted.parquet", *(d / "files.parquet" for d in shard_dirs)] if p.exists()]
         )
         ledger = read_ledger(
-            output, exclude_run=run_id, options=options, hashes=set(pc.unique(files["content_sha256"].drop_null()).to_pylist())
+            output,
+            exclude_run=run_id,
+            options=options,
+            hashes=set(pc.unique(files["content_sha256"].drop_null()).to_pylist()),
+            texts=set(pc.unique(files["text_sha256"].drop_null()).to_pylist()),
         )
         quarantine = pa.concat_tables(
             [pq.read_table(d / "quarantine.parquet") for d in shard_dirs] or [schema.QUARANTINE.empty_table()]
@@ -266,11 +285,14 @@ def settle(files: pa.Table, ledger: Ledger, quarantined: dict[str, str]) -> tupl
     """Final ledger statuses; returns (files, doc ids to leave out with why, doc ids to quarantine with reason).
 
     A file another run accounted for meanwhile is left out; a document whose content
-    another run published becomes a duplicate; one refused by validation becomes quarantined.
+    another run published becomes a duplicate, and so does one whose decoded text a published
+    document or an earlier file of this run has (the same page gzipped, with a BOM or with CRLF
+    line endings); one refused by validation becomes quarantined.
     """
     settled: list[pa.Table] = []
     drop: dict[str, Reason] = {}
     to_quarantine: dict[str, str] = {}
+    first_text: dict[str, tuple[str | None, str]] = {}  # text sha -> (doc_id, source_uri) published by this run
     for batch in files.to_batches(max_chunksize=10_000):  # row dicts for one batch at a time
         rows = []
         for row in batch.to_pylist():
@@ -283,6 +305,8 @@ def settle(files: pa.Table, ledger: Ledger, quarantined: dict[str, str]) -> tupl
             if row["status"] != schema.PUBLISHED:
                 continue
             known = ledger.by_hash.get(row["content_sha256"])
+            text = row.get("text_sha256")
+            same_text = ledger.by_text.get(text) if text else None
             if known and known[0] == schema.PUBLISHED:
                 drop[row["doc_id"]] = Reason.DUPLICATE_CONTENT
                 row.update(
@@ -290,6 +314,15 @@ def settle(files: pa.Table, ledger: Ledger, quarantined: dict[str, str]) -> tupl
                     reason=f"same content as {known[2]}, published by another run",
                     reason_code=Reason.DUPLICATE_CONTENT,
                     doc_id=known[1],
+                )
+            elif same_text or text in first_text:
+                doc_id, original = same_text or first_text[text]
+                drop[row["doc_id"]] = Reason.DUPLICATE_CONTENT
+                row.update(
+                    status=schema.DUPLICATE,
+                    reason=f"same text as {original}, " + ("published by another run" if same_text else "in this run"),
+                    reason_code=Reason.DUPLICATE_CONTENT,
+                    doc_id=doc_id,
                 )
             elif row["doc_id"] in quarantined:
                 row.update(
@@ -299,6 +332,8 @@ def settle(files: pa.Table, ledger: Ledger, quarantined: dict[str, str]) -> tupl
                 )
                 drop[row["doc_id"]] = Reason.EXPECTATION_FAILED
                 to_quarantine[row["doc_id"]] = quarantined[row["doc_id"]]
+            elif text:
+                first_text[text] = (row["doc_id"], row["source_uri"])
         settled.append(pa.Table.from_pylist(rows, schema=files.schema))
     return pa.concat_tables([files.schema.empty_table(), *settled]), drop, to_quarantine
 

@@ -33,6 +33,7 @@ class Reason(StrEnum):
     UNREADABLE = "unreadable"
     DUPLICATE_CONTENT = "duplicate_content"
     ALREADY_INGESTED = "already_ingested"  # the ledger holds this very file (path and content): skipped
+    NOT_SETTLED = "not_settled"  # still being written (too young, or a temporary name): a later run takes it
     EMPTY = "empty"
     WHITESPACE_ONLY = "whitespace_only"
     BINARY = "binary"

@@ -149,7 +149,7 @@ def add_document(tables: ChunkTables, doc, run_id: str, ingested_at, audit_remov
 
 
 def published_entry(doc) -> LedgerEntry:
-    return LedgerEntry(doc.file.uri, doc.size, doc.content_sha256, schema.PUBLISHED, None, None, doc.doc_id)
+    return LedgerEntry(doc.file.uri, doc.size, doc.content_sha256, schema.PUBLISHED, None, None, doc.doc_id, doc.text_sha256)
 
 
 def drop_entries(doc, drop: Drop) -> tuple[LedgerEntry, dict]:
@@ -157,7 +157,7 @@ def drop_entries(doc, drop: Drop) -> tuple[LedgerEntry, dict]:
     digest = doc.content_sha256 or doc.file.content_sha256 or None
     size = doc.size if doc.content_sha256 else doc.file.size
     doc_id = doc.doc_id if drop.status == schema.QUARANTINED else None
-    entry = LedgerEntry(doc.file.uri, size, digest, drop.status, drop.reason, drop.code, doc_id)
+    entry = LedgerEntry(doc.file.uri, size, digest, drop.status, drop.reason, drop.code, doc_id, doc.text_sha256)
     quarantine = {
         "source_uri": doc.file.uri,
         "content_sha256": digest,

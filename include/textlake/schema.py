@@ -46,7 +46,7 @@ MENTIONS = _schema("doc_id:str entity_id:str entity_name:str mention:str char_st
 REMOVED = _schema("doc_id:str line_no:i32 text:text stage:str reason_code:str run_id:str")
 FILES = _schema("""
     source_uri:str size_bytes:i64 content_sha256:str status:str reason:str reason_code:str doc_id:str run_id:str
-    ingested_at:ts""")
+    ingested_at:ts text_sha256:str""")
 QUARANTINE = _schema("""
     source_uri:str content_sha256:str doc_id:str stage:str reason:str reason_code:str text:text run_id:str
     ingested_at:ts""")

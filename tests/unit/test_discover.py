@@ -90,3 +90,28 @@ def test_parallel_hashing_keeps_listing_order_and_records_unreadable_files(tmp_p
     assert [(e.source_uri.rsplit("/", 1)[-1], e.reason.rsplit("/", 1)[-1]) for e in duplicates] == [
         (f"f{n}9.txt", f"f{n}0.txt in this run") for n in range(6)
     ]
+
+
+def test_files_still_being_written_wait():
+    from textlake.discover import settled
+
+    now = 1_000_000.0
+    files = [
+        InputFile("/in/a.txt", "a.txt", 10, modified=now - 120),
+        InputFile("/in/b.txt", "b.txt", 10, modified=now - 5),  # copied a moment ago
+        InputFile("/in/c.txt.part", "c.txt.part", 10, modified=now - 120),
+        InputFile("/in/x/.d.txt", "x/.d.txt", 10, modified=now - 120),
+        InputFile("/in/e.txt._COPYING_", "e.txt._COPYING_", 10, modified=now - 120),
+        InputFile("/in/f.txt.crdownload", "f.txt.crdownload", 10, modified=now - 120),
+    ]
+    ready, waiting = settled(files, 60, now)
+    assert [f.relative for f in ready] == ["a.txt"]
+    assert [f.relative for f in waiting] == ["b.txt", "c.txt.part", "x/.d.txt", "e.txt._COPYING_", "f.txt.crdownload"]
+    assert [f.relative for f in settled(files, 0, now)[0]] == ["a.txt", "b.txt"]  # no settling time: only names wait
+
+
+def test_listing_reports_modification_times(tmp_path):
+    (tmp_path / "a.txt").write_text("x")
+    os.utime(tmp_path / "a.txt", (1_700_000_000, 1_700_000_000))
+    files, _ = list_inputs(str(tmp_path), PATTERNS)
+    assert files[0].modified == 1_700_000_000

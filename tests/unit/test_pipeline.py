@@ -2,6 +2,7 @@ import datetime as dt
 import json
 import logging
 import shutil
+import time
 from collections import Counter
 
 import pyarrow.dataset as ds
@@ -189,3 +190,69 @@ def test_the_summary_counts_files_and_quarantine_by_reason_code(tmp_path):
         "decode: truncated_gzip": 1,
         "decode: whitespace_only": 1,
     }
+
+
+def test_a_file_written_slowly_during_a_run_is_published_once_whole(tmp_path):
+    import threading
+
+    landing = tmp_path / "landing" / "harbor.example"
+    landing.mkdir(parents=True)
+    first = "Pier to close for winter repairs\n\n" + (
+        "The harbour authority confirmed on Monday that the north pier will close for repairs until March. " * 3
+    )
+    last = "\n\nFerries will use the southern berth, and the timetable will not change, the authority said."
+    page = landing / "pier.txt"
+    page.write_text(first, encoding="utf-8")
+    config = PipelineConfig.from_overrides(
+        {"input": str(tmp_path / "landing"), "output": str(tmp_path / "out"), "workers": 1, "settle_seconds": 3}
+    )
+
+    def finish_writing():
+        time.sleep(0.5)
+        with page.open("a", encoding="utf-8") as handle:
+            handle.write(last)
+
+    writer = threading.Thread(target=finish_writing)
+    writer.start()
+    during = run_pipeline(config, run_id="while-copying", progress_bar=False)  # the file is a moment old
+    writer.join()
+    assert during["plan"]["waiting"] == 1 and during["plan"]["nothing_new"] and during["published"] is None
+    time.sleep(max(0.0, page.stat().st_mtime + 3.2 - time.time()))
+    after = run_pipeline(config, run_id="settled", progress_bar=False)
+    assert after["plan"]["waiting"] == 0
+    files = ds.dataset(f"{config.output}/files", format="parquet", partitioning="hive").to_table().to_pylist()
+    docs = ds.dataset(f"{config.output}/documents", format="parquet", partitioning="hive").to_table().to_pylist()
+    assert [f["status"] for f in files] == ["published"] and len(docs) == 1
+    assert docs[0]["body"].endswith("the timetable will not change, the authority said.")
+
+
+def test_copies_of_a_page_are_duplicates_by_their_decoded_text(tmp_path):
+    import gzip
+
+    landing = tmp_path / "landing" / "harbor.example"
+    landing.mkdir(parents=True)
+    page = "Pier to close for winter repairs\n\n" + (
+        "The harbour authority confirmed on Monday that the north pier will close for repairs until March. " * 3
+    )
+    (landing / "pier.txt").write_text(page, encoding="utf-8")
+    (landing / "pier-copy.txt.gz").write_bytes(gzip.compress(page.encode("utf-8")))
+    (landing / "pier-crlf.txt").write_bytes(page.replace("\n", "\r\n").encode("utf-8"))
+    config = PipelineConfig.from_overrides({"input": str(tmp_path / "landing"), "output": str(tmp_path / "out"), "workers": 1})
+    run_pipeline(config, run_id="first", progress_bar=False)
+    (landing / "pier-bom.txt").write_bytes(b"\xef\xbb\xbf" + page.encode("utf-8"))  # a later copy, with a BOM
+    run_pipeline(config, run_id="second", progress_bar=False)
+
+    files = ds.dataset(f"{config.output}/files", format="parquet", partitioning="hive").to_table().to_pylist()
+    by_name = {f["source_uri"].rsplit("/", 1)[-1]: f for f in files}
+    docs = ds.dataset(f"{config.output}/documents", format="parquet", partitioning="hive").to_table().to_pylist()
+    assert len(docs) == 1 and by_name["pier-copy.txt.gz"]["status"] == "published"  # the first in the run's order
+    original = by_name["pier-copy.txt.gz"]["source_uri"]
+    for name, when in (
+        ("pier-crlf.txt", "in this run"),
+        ("pier.txt", "in this run"),
+        ("pier-bom.txt", "published by another run"),
+    ):
+        row = by_name[name]
+        assert row["status"] == "duplicate" and row["reason_code"] == "duplicate_content", row
+        assert row["reason"] == f"same text as {original}, {when}" and row["doc_id"] == docs[0]["doc_id"]
+    assert len({f["text_sha256"] for f in files}) == 1

@@ -107,7 +107,8 @@ def test_copies_of_a_page_in_a_source_keep_their_title(tmp_path):
     run_pipeline(config, run_id="copies", progress_bar=False)
     docs = ds.dataset(tmp_path / "out" / "documents", format="parquet", partitioning="hive").to_table().to_pylist()
     titles = {Path(d["source_uri"]).name: d["title"] for d in docs}
-    assert {titles[name] for name in ("pier.txt", "pier-crlf.txt", "pier-bom.txt")} == {"North pier to close for winter repairs"}
+    assert titles["pier-bom.txt"] == "North pier to close for winter repairs"  # the copy published: the others are duplicates
+    assert "pier.txt" not in titles and "pier-crlf.txt" not in titles
     assert titles["other-0.txt"] == "Ferry timetable changes next week"
 
 
