@@ -20,7 +20,10 @@ Expectations suites in `include/gx/` (row failures go to quarantine, batch failu
 stop the run) → `publish` swaps the new files in atomically and emits one Asset event
 per dataset with its row counts.
 
-Rerunning is safe: nothing already in the ledger is processed or published twice.
+**When.** On demand (Trigger), and on the `schedule` of the YAML when it sets one (the compose
+stack picks its landing folder up every five minutes). Files still being written wait for a
+later run (`settle_seconds`). Rerunning is safe: nothing already in the ledger is processed or
+published twice.
 A run that finds nothing new skips `validate` and `publish`: no Asset event, no report run.
 Every task logs a summary of what it did (files, documents kept and dropped by reason,
 expectations, rows per dataset). A refused configuration (say, an input outside the
@@ -59,7 +62,7 @@ def config() -> PipelineConfig:
 
 @dag(
     dag_id="textlake_ingest",
-    schedule=None,
+    schedule=DEFAULTS.schedule,  # `schedule` in the YAML: None (runs on demand), cron or a preset
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

@@ -227,6 +227,7 @@ def test_compose_config_is_a_complete_valid_config(compose_config):
     assert sorted(expected - set(ours)) == [], "the compose config sets every key the default config sets"
     assert compose_config.input.startswith("/") and compose_config.output.startswith("/")
     assert compose_config.allowed_roots == ("/opt/textlake/data",), "runs may touch the data volume only"
+    assert compose_config.schedule == "*/5 * * * *" and compose_config.settle_seconds == 60, "the landing folder runs itself"
 
 
 @pytest.mark.parametrize("name", [s for s in AIRFLOW_SERVICES if s != "airflow-init"] + ["airflow-init"])

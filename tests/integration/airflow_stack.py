@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -18,9 +19,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import ROOT
 
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 DAG_ID = "textlake_ingest"
@@ -168,6 +172,56 @@ class Deployment:
         logs = self.stack.home / "logs" / f"dag_id={DAG_ID}" / f"run_id={run_id}" / f"task_id={task_id}"
         return "\n".join(p.read_text(errors="replace") for p in sorted(logs.rglob("*.log")))
 
+    def runs(self) -> list[dict]:
+        return self.api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns?limit=100&order_by=run_after")["dag_runs"]
+
     def task_events(self, run_id: str, task_id: str) -> list[dict]:
         """The task's log as the UI shows it: one JSON event per line."""
         return [json.loads(line) for line in self.task_log(run_id, task_id).splitlines() if line.startswith("{")]
+
+
+STARTUP_TIMEOUT = 180
+
+
+@contextlib.contextmanager
+def standalone_deployment(tmp: Path, config: str) -> Iterator[Deployment]:
+    """`airflow standalone` as `make ui` starts it (Makefile), on ports of its own, with `config` as TEXTLAKE_CONFIG."""
+    home = tmp / "airflow-home"
+    home.mkdir()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TEXTLAKE_"))}
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "GX_ANALYTICS_ENABLED": "False",
+            "TEXTLAKE_CONFIG": config,
+            "PATH": f"{Path(AIRFLOW).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # standalone starts `airflow …`
+        }
+    )
+    stack = Stack(home, env)
+    api = Api(f"http://localhost:{port}")
+    try:
+        stack.start("standalone", "standalone")
+        wait("the api-server", lambda: api.call("GET", "/api/v2/monitor/health", timeout=5), stack, STARTUP_TIMEOUT)
+        api.login()
+        wait(
+            f"the dag-processor to serialize {DAG_ID}", lambda: api.call("GET", f"/api/v2/dags/{DAG_ID}"), stack, STARTUP_TIMEOUT
+        )
+        yield Deployment(stack, api, tmp)
+    except BaseException:
+        print(stack.tails())
+        raise
+    finally:
+        stack.stop()

@@ -17,19 +17,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.integration.airflow_stack import AIRFLOW, DAG_ID, Api, Deployment, Stack, free_port, wait
+from tests.integration.airflow_stack import standalone_deployment
 from tests.integration.conftest import shipped_config_with
 
 pytestmark = pytest.mark.integration
 
-STARTUP_TIMEOUT = 180
 RUN_TIMEOUT = 1200
 
 
@@ -37,48 +34,12 @@ RUN_TIMEOUT = 1200
 def standalone(tmp_path_factory, real_size_landing):
     landing, _ = real_size_landing
     tmp = tmp_path_factory.mktemp("standalone")
-    home, output = tmp / "airflow-home", tmp / "output"
-    home.mkdir()
+    output = tmp / "output"
     config = shipped_config_with(
         tmp / "textlake.yaml", input=str(landing), output=str(output), allowed_roots=[str(landing.parent), str(tmp)]
     )
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TEXTLAKE_"))}
-    env.update(
-        {  # what `make ui` sets (Makefile), on ports of its own
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-            "AIRFLOW__API__PORT": str(port),
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{port}/execution/",
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "GX_ANALYTICS_ENABLED": "False",
-            "TEXTLAKE_CONFIG": config,
-            "PATH": f"{Path(AIRFLOW).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # standalone starts `airflow …`
-        }
-    )
-    stack = Stack(home, env)
-    api = Api(f"http://localhost:{port}")
-    try:
-        stack.start("standalone", "standalone")
-        wait("the api-server", lambda: api.call("GET", "/api/v2/monitor/health", timeout=5), stack, STARTUP_TIMEOUT)
-        api.login()
-        wait(
-            f"the dag-processor to serialize {DAG_ID}", lambda: api.call("GET", f"/api/v2/dags/{DAG_ID}"), stack, STARTUP_TIMEOUT
-        )
-        yield Deployment(stack, api, tmp), output
-    except BaseException:
-        print(stack.tails())
-        raise
-    finally:
-        stack.stop()
+    with standalone_deployment(tmp, config) as deployment:
+        yield deployment, output
 
 
 def leftover_pool_processes(home: Path, wait: float = 20) -> list[int]:
