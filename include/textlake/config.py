@@ -41,6 +41,7 @@ class PipelineConfig:
     max_file_mb: float = 256
     settle_seconds: float = 0
     schedule: str | None = None  # when the ingest DAG picks files up by itself: cron or an Airflow preset
+    retention_days: float = 30  # validation results, Data Docs pages and reports older than this are pruned
     min_body_chars: int = 80
     source_from: str = "auto"
     template_min_docs: int = 3
