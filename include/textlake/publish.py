@@ -206,6 +206,7 @@ def publish_run(
             [pq.read_table(d / "quarantine.parquet") for d in shard_dirs] or [schema.QUARANTINE.empty_table()]
         )
         files, drop, extra_quarantine = settle(files, ledger, quarantined)
+        versions = _versions(output, files, run_id, options)
         clusters: dict[str, str] = {}
         for shard in shard_dirs:  # shard by shard: memory follows the shard size, not the run's
             clusters.update(
@@ -226,6 +227,7 @@ def publish_run(
                 tree / dataset / f"ingest_date={ingest_date}",
                 drop,
                 clusters if dataset == "documents" else None,
+                versions if dataset == "documents" else None,
             )
         quarantine = pa.concat_tables([quarantine, _quarantine_rows(shard_dirs, extra_quarantine)])
         for dataset, table in (("quarantine", quarantine), ("files", files)):
@@ -350,9 +352,15 @@ def staged_signatures(shard: Path, exclude: dict[str, str]) -> dict[str, bytes]:
 
 
 def _assemble_body(
-    dataset: str, shard_dirs: list[Path], day: Path, drop: dict[str, str], clusters: dict[str, str] | None
+    dataset: str,
+    shard_dirs: list[Path],
+    day: Path,
+    drop: dict[str, str],
+    clusters: dict[str, str] | None,
+    versions: dict[str, tuple[int, str]] | None = None,
 ) -> dict[str, int]:
-    """Link the shards' staged files into one day tree, rewriting files that lose rows or gain clusters."""
+    """Link the shards' staged files into one day tree, rewriting files that lose rows or gain clusters
+    (and, for documents, their version)."""
     rows = 0
     for shard in shard_dirs:
         for path in sorted((shard / dataset).glob("source=*/*.parquet")):
@@ -362,6 +370,11 @@ def _assemble_body(
             if clusters is not None:
                 cluster = pa.array([clusters.get(d) for d in table["doc_id"].to_pylist()], pa.string())
                 table = table.set_column(table.schema.get_field_index("near_dup_cluster"), "near_dup_cluster", cluster)
+            if versions is not None:
+                ids = table["doc_id"].to_pylist()
+                for column, k, kind in (("version", 0, pa.int32()), ("supersedes", 1, pa.string())):
+                    values = pa.array([versions[d][k] if d in versions else (1 if k == 0 else None) for d in ids], kind)
+                    table = table.set_column(table.schema.get_field_index(column), column, values)
             if drop or clusters is not None:
                 mask = pc.invert(pc.is_in(table["doc_id"], pa.array(list(drop), pa.string())))
                 kept = table.filter(mask)
@@ -373,6 +386,25 @@ def _assemble_body(
             os.link(path, target)
             rows += table.num_rows
     return {"rows": rows}
+
+
+def _versions(output: str, files: pa.Table, run_id: str, options: dict | None) -> dict[str, tuple[int, str]]:
+    """For each document this run publishes at a path that has a published document already: (its version, the
+    doc_id it supersedes). The path's latest version is its highest one; rows published before versions
+    were counted are version 1."""
+    published = files.filter(pc.equal(files["status"], schema.PUBLISHED))
+    uris = dict(zip(published["source_uri"].to_pylist(), published["doc_id"].to_pylist(), strict=True))
+    documents = open_dataset(output, "documents", options)
+    if documents is None or not uris:
+        return {}
+    wanted = ds.field("source_uri").isin(pa.array(sorted(uris), pa.string())) & (ds.field("run_id") != run_id)
+    latest: dict[str, tuple[int, str]] = {}
+    for batch in documents.to_batches(columns=["source_uri", "doc_id", "version"], filter=wanted):
+        for row in batch.to_pylist():
+            version = row["version"] or 1
+            if row["source_uri"] not in latest or version > latest[row["source_uri"]][0]:
+                latest[row["source_uri"]] = (version, row["doc_id"])
+    return {uris[uri]: (version + 1, doc_id) for uri, (version, doc_id) in latest.items() if uris[uri] != doc_id}
 
 
 def _quarantine_rows(shard_dirs: list[Path], refused: dict[str, str]) -> pa.Table:

@@ -144,6 +144,7 @@ def add_document(tables: ChunkTables, doc, run_id: str, ingested_at, audit_remov
             "encoding": doc.encoding,
             "ingested_at": ingested_at,
             "run_id": run_id,
+            "version": 1,  # publish counts up when the path has a published document already
         },
     )
 

@@ -38,7 +38,7 @@ def _schema(columns: str) -> pa.Schema:
 DOCUMENTS = _schema("""
     doc_id:str source_uri:str content_sha256:str source_name:str title:str published_date:date language:str body:text
     n_paragraphs:i32 n_sentences:i32 n_comments:i32 n_chars:i64 n_dropped_lines:i32 encoding:str near_dup_cluster:str
-    ingested_at:ts run_id:str""")
+    ingested_at:ts run_id:str version:i32 supersedes:str""")
 SEGMENTS = _schema("doc_id:str seq:i32 kind:str paragraph_seq:i32 text:text char_start:i64 char_end:i64 run_id:str")
 COMMENTS = _schema("doc_id:str comment_seq:i32 author:str depth:i32 text:text run_id:str")
 MENTIONS = _schema("doc_id:str entity_id:str entity_name:str mention:str char_start:i64 char_end:i64 run_id:str")

@@ -256,3 +256,30 @@ def test_copies_of_a_page_are_duplicates_by_their_decoded_text(tmp_path):
         assert row["status"] == "duplicate" and row["reason_code"] == "duplicate_content", row
         assert row["reason"] == f"same text as {original}, {when}" and row["doc_id"] == docs[0]["doc_id"]
     assert len({f["text_sha256"] for f in files}) == 1
+
+
+def test_a_path_with_new_content_is_a_new_version_and_one_query_gives_the_current_ones(tmp_path):
+    import duckdb
+
+    landing = tmp_path / "landing" / "harbor.example"
+    landing.mkdir(parents=True)
+    config = PipelineConfig.from_overrides({"input": str(tmp_path / "landing"), "output": str(tmp_path / "out"), "workers": 1})
+    body = "The harbour authority confirmed on Monday that the north pier will close for repairs until March. " * 3
+    (landing / "other.txt").write_text(f"Ferry timetable changes\n\n{body.replace('pier', 'ferry')}", encoding="utf-8")
+    for n, headline in enumerate(("Pier to close", "Pier to close for winter repairs", "Pier closure postponed")):
+        (landing / "pier.txt").write_text(f"{headline}\n\n{body}\n\nCorrection {n}: the dates were updated.", encoding="utf-8")
+        run_pipeline(config, run_id=f"crawl-{n}", progress_bar=False)
+
+    docs = ds.dataset(f"{config.output}/documents", format="parquet", partitioning="hive").to_table().to_pylist()
+    pier = sorted((d for d in docs if d["source_uri"].endswith("pier.txt")), key=lambda d: d["version"])
+    assert [d["version"] for d in pier] == [1, 2, 3]
+    assert [d["supersedes"] for d in pier] == [None, pier[0]["doc_id"], pier[1]["doc_id"]]
+    files = ds.dataset(f"{config.output}/files", format="parquet", partitioning="hive").to_table().to_pylist()
+    assert [f["status"] for f in files if f["source_uri"].endswith("pier.txt")] == ["published"] * 3
+    # the README's query for the current documents
+    current = duckdb.sql(
+        f"SELECT title FROM read_parquet('{config.output}/documents/**/*.parquet', hive_partitioning=true, union_by_name=true) "
+        "WHERE doc_id NOT IN (SELECT supersedes FROM read_parquet("
+        f"'{config.output}/documents/**/*.parquet', union_by_name=true) WHERE supersedes IS NOT NULL) ORDER BY title"
+    ).fetchall()
+    assert current == [("Ferry timetable changes",), ("Pier closure postponed",)]
