@@ -23,7 +23,7 @@ from textlake.discover import InputFile
 from textlake.enrich import Gazetteer, content_sha256, detect_language, doc_id_for, infer_source
 from textlake.reasons import Reason, Stage
 from textlake.rules import document_rules
-from textlake.segment import PageSegments, segment_lines
+from textlake.segment import PageSegments, page_language, segment_lines
 from textlake.sentences import sentence_spans
 from textlake.steps import Chain, Drop, Step
 from textlake.template import Template
@@ -115,7 +115,7 @@ class SegmentStep(Step):
     name, stage, doing = "segment", Stage.SEGMENT, "segmenting"
 
     def process(self, doc: Document) -> Document:
-        doc.segments = segment_lines(doc.lines, doc.template, detect_language(doc.text))
+        doc.segments = segment_lines(doc.lines, doc.template, page_language(doc.text))
         doc.lines = None
         doc.body = "\n\n".join(doc.segments.paragraphs)
         return doc

@@ -15,10 +15,8 @@ import functools
 import re
 
 import numpy as np
-import pyarrow as pa
 
 from textlake.dates import MONTH_YEAR_RE, date_span, parse_date
-from textlake.lexicon import normalise
 from textlake.lexicon import shipped as shipped_lexicon
 from textlake.lines import LineInfo
 
@@ -250,21 +248,20 @@ def is_button_row(info: LineInfo) -> bool:
     return all(w.strip(_SYMBOLS) in _BUTTON_WORDS for w in words)
 
 
-def interface_lines(infos: list[LineInfo], lo: int, hi: int) -> np.ndarray:
-    """Which lines in [lo, hi) are interface phrases of the lexicon, or open with a long comment-form phrase."""
-    out = np.zeros(hi - lo, dtype=bool)
+def interface_lines(infos: list[LineInfo], lexical: np.ndarray, keys: list[str], lo: int, hi: int) -> np.ndarray:
+    """Which lines in [lo, hi) are interface phrases of the lexicon, or open with a long comment-form phrase.
+
+    `lexical` and `keys` are the page's lexicon scores and normalised lines (`Lexicon.match`).
+    """
     if hi <= lo:
-        return out
+        return np.zeros(0, dtype=bool)
     lexicon = shipped_lexicon()
-    texts = [info.text for info in infos[lo:hi]]
+    scores = lexical[lo:hi][:, [lexicon.categories.index(c) for c in _INTERFACE]].max(axis=1)
     words = np.fromiter((info.n_words for info in infos[lo:hi]), np.float64, hi - lo)
-    scores = lexicon.scores(pa.array(texts, pa.string()), words)[:, [lexicon.categories.index(c) for c in _INTERFACE]]
     # a whole phrase, or a short line opening with one ("Sort by Best", "Powered by Disqus")
-    out |= (scores.max(axis=1) >= 1.0) | (scores.max(axis=1) > 0) & (words <= _LABEL_WORDS)
-    keys = normalise(pa.array(texts, pa.string())).to_pylist()
+    out = (scores >= 1.0) | (scores > 0) & (words <= _LABEL_WORDS)
     form = _form_prefixes()
-    out |= np.fromiter((bool(form.match(k)) for k in keys), bool, hi - lo)
-    return out
+    return out | np.fromiter((bool(form.match(k)) for k in keys[lo:hi]), bool, hi - lo)
 
 
 @functools.lru_cache(maxsize=1)

@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from textlake.clean import BLANK, PROSE
 from textlake.comment_lines import (
     FORM_CALL_RE,
@@ -116,6 +118,8 @@ def split_comments(
     start: int,
     drop: Callable[[int, Reason], None],
     starts: list[int],
+    lexical: np.ndarray,
+    lexicon_keys: list[str],
     language: str = "und",
     quoted: frozenset[str] = frozenset(),
 ) -> list[Comment]:
@@ -131,7 +135,8 @@ def split_comments(
     is the next (author-less) comment; otherwise one blank line inside a comment
     separates its paragraphs.  Reply depth comes from the indentation rank of the
     handle. `starts` maps logical lines to the page's lines, for each comment's `lines`;
-    `quoted` holds the keys of the article's lines, which a comment only quotes.
+    `quoted` holds the keys of the article's lines, which a comment only quotes; `lexical` and
+    `lexicon_keys` are the page's lexicon scores and normalised lines (`Lexicon.match`).
     """
     n = len(infos)
     has_buttons = double_gaps = seen_text = False
@@ -146,7 +151,7 @@ def split_comments(
         seen_text, run = True, 0
     one_block = not (has_buttons or double_gaps)
 
-    interface = interface_lines(infos, start, n)
+    interface = interface_lines(infos, lexical, lexicon_keys, start, n)
     stops = stoplist(language)
     items: list[_Item] = []
     blank_run = 2

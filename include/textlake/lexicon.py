@@ -65,17 +65,20 @@ class Lexicon:
         return cls(yaml.safe_load(path.read_text(encoding="utf-8"))["categories"])
 
     def scores(self, lines: pa.Array, words: np.ndarray) -> np.ndarray:
-        """Per line and category: 1 when the line is a phrase, 0.5 when it starts with one, else 0.
+        """Per line and category: 1 when the line is a phrase, 0.5 when it starts with one, else 0."""
+        return self.match(lines, words)[0]
 
-        Only lines of at most `MAX_WORDS` words are looked up: they are normalised by Arrow's
-        kernels at once, and each one's whole text and first words probe one hash of all phrases.
+    def match(self, lines: pa.Array, words: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """`scores`, and every line's normalised key (one pass of Arrow's kernels over the page).
+
+        Only lines of at most `MAX_WORDS` words are looked up: each one's whole text and first
+        words probe one hash of all phrases.
         """
-        out = np.zeros((len(lines), len(self.categories)))
-        short = np.flatnonzero(words <= MAX_WORDS)
-        if not len(short):
-            return out
+        keys = normalise(lines).to_pylist()
+        out = np.zeros((len(keys), len(self.categories)))
         row_of, none = self._row_of, len(self._phrases)
-        for i, key in zip(short.tolist(), normalise(lines.take(pa.array(short))).to_pylist(), strict=True):
+        for i in np.flatnonzero(words <= MAX_WORDS).tolist():
+            key = keys[i]
             whole = row_of.get(key, none)
             if whole != none:
                 out[i] = self._matrix[whole]
@@ -85,7 +88,7 @@ class Lexicon:
                 head = row_of.get(" ".join(tokens[:k]).strip(_EDGES), none)
                 if head != none:
                     out[i] = np.maximum(out[i], 0.5 * self._matrix[head])
-        return out
+        return out, keys
 
     @functools.cached_property
     def _row_of(self) -> dict[str, int]:

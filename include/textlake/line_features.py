@@ -92,7 +92,12 @@ def feature_names(lexicon: Lexicon | None = None) -> list[str]:
 
 
 def line_table(
-    page: PageLines, language: str, runs: list[tuple[int, int]], comment_start: int, lexicon: Lexicon | None = None
+    page: PageLines,
+    language: str,
+    runs: list[tuple[int, int]],
+    comment_start: int,
+    lexicon: Lexicon | None = None,
+    lexical: np.ndarray | None = None,
 ) -> np.ndarray:
     """Features of every logical line of `page` (rows; blank lines get zeros), in `feature_names` order.
 
@@ -146,7 +151,8 @@ def line_table(
         if reason in _GROUP_OF:
             rule[i, _GROUP_OF[reason]] = 1.0
     columns += list(rule.T)
-    lexical = lexicon.scores(text, words)
+    if lexical is None:
+        lexical = lexicon.scores(text, words)
     nonblank = np.flatnonzero(kind != BLANK)
     columns += list(lexical.T)
     columns += list(_below(lexical, nonblank, n).T)
@@ -173,15 +179,14 @@ def _below(lexical: np.ndarray, nonblank: np.ndarray, n: int) -> np.ndarray:
     announces, until the next heading takes over.
     """
     out = np.zeros_like(lexical)
-    if not len(nonblank):
+    if not len(nonblank) or not lexical.any():
         return out
     heads = lexical[nonblank] >= 1.0
-    rank = np.arange(len(nonblank))
-    for c in range(lexical.shape[1]):
-        last = np.where(heads[:, c], rank, -1)
-        last = np.maximum.accumulate(np.concatenate(([-1], last[:-1])))  # the nearest heading strictly above
-        distance = rank - last
-        out[nonblank, c] = np.where(last >= 0, np.maximum(0.0, 1.0 - (distance - 1) / _HEADING_REACH), 0.0)
+    rank = np.arange(len(nonblank))[:, None]
+    last = np.where(heads, rank, -1)
+    last = np.maximum.accumulate(np.vstack([np.full((1, lexical.shape[1]), -1), last[:-1]]), axis=0)  # nearest heading above
+    distance = rank - last
+    out[nonblank] = np.where(last >= 0, np.maximum(0.0, 1.0 - (distance - 1) / _HEADING_REACH), 0.0)
     return out
 
 

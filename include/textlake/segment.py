@@ -23,11 +23,13 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
 
 from textlake.clean import BLANK, FURNITURE, PROSE, SHORT, PageLines, classify_page
 from textlake.comments import Comment, find_comment_start, split_comments
 from textlake.dates import find_date
 from textlake.enrich import detect_language
+from textlake.lexicon import shipped as shipped_lexicon
 from textlake.line_features import feature_names, line_table
 from textlake.line_model import LineModel
 from textlake.line_model import shipped as shipped_model
@@ -65,7 +67,18 @@ def segment_page(text: str, template: Template = Template(), language: str | Non
 
     `language` is the page's (ISO 639-1), detected from the text when not given.
     """
-    return segment_lines(classify_page(text, template), template, detect_language(text) if language is None else language)
+    return segment_lines(classify_page(text, template), template, page_language(text) if language is None else language)
+
+
+_LANGUAGE_SAMPLE = 4000  # characters: enough for the stoplist's language, a fraction of a long page's cost
+
+
+def page_language(text: str) -> str:
+    """The language of a page's stopwords, from its middle (headers and menus are at its edges)."""
+    if len(text) <= _LANGUAGE_SAMPLE:
+        return detect_language(text)
+    middle = len(text) // 2
+    return detect_language(text[middle - _LANGUAGE_SAMPLE // 2 : middle + _LANGUAGE_SAMPLE // 2])
 
 
 def segment_lines(
@@ -95,7 +108,10 @@ def segment_lines(
 
     title_kinds = kinds
     score, runs, comment_start = page_layout(infos, kinds)
-    verdicts = judge_lines(page, language, score, runs, comment_start, model or shipped_model())
+    lexical, lexicon_keys = shipped_lexicon().match(
+        pa.array([info.text for info in infos], pa.string()), np.fromiter((info.n_words for info in infos), np.float64, n)
+    )
+    verdicts = judge_lines(page, language, score, runs, comment_start, model or shipped_model(), lexical)
     if verdicts:
         kinds, reasons = list(kinds), list(reasons)
         for i, reason in verdicts.items():
@@ -152,7 +168,9 @@ def segment_lines(
         seen.add(keys[i])
         paragraphs.extend(_split_run_together(info.text))
 
-    comments = split_comments(infos, kinds, reasons, keys, comment_start, drop, starts, language, frozenset(seen))
+    comments = split_comments(
+        infos, kinds, reasons, keys, comment_start, drop, starts, lexical, lexicon_keys, language, frozenset(seen)
+    )
     dropped.sort(key=lambda d: d.line_no)
     return PageSegments(title, published, tuple(paragraphs), tuple(comments), tuple(dropped))
 
@@ -168,7 +186,13 @@ def page_layout(infos, kinds) -> tuple[list[float], list[tuple[int, int]], int]:
 
 
 def judge_lines(
-    page: PageLines, language: str, page_score: list[float], runs: list[tuple[int, int]], comment_start: int, model: LineModel
+    page: PageLines,
+    language: str,
+    page_score: list[float],
+    runs: list[tuple[int, int]],
+    comment_start: int,
+    model: LineModel,
+    lexical: np.ndarray,
 ) -> dict[int, Reason]:
     """The line model's furniture among the lines above the comment section that no rule decided."""
     if not runs or sum(sum(page_score[s:e]) for s, e in runs) < MIN_MAIN_WORDS:
@@ -178,7 +202,7 @@ def judge_lines(
         return {}
     inside = np.zeros(len(page.kinds), dtype=bool)
     inside[runs[0][0] : runs[-1][1]] = True
-    table = line_table(page, language, runs, comment_start)
+    table = line_table(page, language, runs, comment_start, lexical=lexical)
     # a short line that introduces what follows it ("The new routes:") is the article's, unless it is an
     # interface phrase ("Teilen mit:", "Themen:")
     interface = table[:, _LEXICON_COLUMNS].max(axis=1) > 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pyarrow as pa
 import pytest
 
 from textlake.comment_lines import (
@@ -13,6 +15,7 @@ from textlake.comment_lines import (
     reply_to,
     says_handle,
 )
+from textlake.lexicon import shipped
 from textlake.line_features import stoplist
 from textlake.lines import analyse_line
 
@@ -108,7 +111,9 @@ def test_comment_form_lines_are_interface_in_every_language():
         "Maren Holt",
         "Thanks Graham! We grew Music and a purple-striped type.",
     ]
-    flags = interface_lines([analyse_line(line) for line in lines], 0, len(lines)).tolist()
+    infos = [analyse_line(line) for line in lines]
+    lexical, keys = shipped().match(pa.array([i.text for i in infos]), np.array([i.n_words for i in infos], dtype=float))
+    flags = interface_lines(infos, lexical, keys, 0, len(lines)).tolist()
     assert flags == [True] * 6 + [False, False]
 
 
