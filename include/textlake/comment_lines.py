@@ -248,20 +248,20 @@ def is_button_row(info: LineInfo) -> bool:
     return all(w.strip(_SYMBOLS) in _BUTTON_WORDS for w in words)
 
 
-def interface_lines(infos: list[LineInfo], lexical: np.ndarray, keys: list[str], lo: int, hi: int) -> np.ndarray:
-    """Which lines in [lo, hi) are interface phrases of the lexicon, or open with a long comment-form phrase.
+def interface_lines(infos: list[LineInfo], lexical: np.ndarray, keys: list[str]) -> np.ndarray:
+    """Which of `infos` are interface phrases of the lexicon, or open with a long comment-form phrase.
 
-    `lexical` and `keys` are the page's lexicon scores and normalised lines (`Lexicon.match`).
+    `lexical` and `keys` are their lexicon scores and normalised texts (`Lexicon.match`).
     """
-    if hi <= lo:
+    if not infos:
         return np.zeros(0, dtype=bool)
     lexicon = shipped_lexicon()
-    scores = lexical[lo:hi][:, [lexicon.categories.index(c) for c in _INTERFACE]].max(axis=1)
-    words = np.fromiter((info.n_words for info in infos[lo:hi]), np.float64, hi - lo)
+    scores = lexical[:, [lexicon.categories.index(c) for c in _INTERFACE]].max(axis=1)
+    words = np.fromiter((info.n_words for info in infos), np.float64, len(infos))
     # a whole phrase, or a short line opening with one ("Sort by Best", "Powered by Disqus")
     out = (scores >= 1.0) | (scores > 0) & (words <= _LABEL_WORDS)
     form = _form_prefixes()
-    return out | np.fromiter((bool(form.match(k)) for k in keys[lo:hi]), bool, hi - lo)
+    return out | np.fromiter((bool(form.match(k)) for k in keys), bool, len(infos))
 
 
 @functools.lru_cache(maxsize=1)

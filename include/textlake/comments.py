@@ -136,7 +136,7 @@ def split_comments(
     separates its paragraphs.  Reply depth comes from the indentation rank of the
     handle. `starts` maps logical lines to the page's lines, for each comment's `lines`;
     `quoted` holds the keys of the article's lines, which a comment only quotes; `lexical` and
-    `lexicon_keys` are the page's lexicon scores and normalised lines (`Lexicon.match`).
+    `lexicon_keys` are the comment section's lexicon scores and normalised lines (`Lexicon.match`).
     """
     n = len(infos)
     has_buttons = double_gaps = seen_text = False
@@ -151,7 +151,7 @@ def split_comments(
         seen_text, run = True, 0
     one_block = not (has_buttons or double_gaps)
 
-    interface = interface_lines(infos, lexical, lexicon_keys, start, n)
+    interface = interface_lines(infos[start:], lexical, lexicon_keys)
     stops = stoplist(language)
     items: list[_Item] = []
     blank_run = 2

@@ -70,6 +70,9 @@ def segment_page(text: str, template: Template = Template(), language: str | Non
     return segment_lines(classify_page(text, template), template, page_language(text) if language is None else language)
 
 
+# Pages with more logical lines than this (dumps, logs, concatenated sites) are judged by the rules
+# alone: the line table of a 50 MB page would cost its worker gigabytes.
+MODEL_MAX_LINES = 20_000
 _LANGUAGE_SAMPLE = 4000  # characters: enough for the stoplist's language, a fraction of a long page's cost
 
 
@@ -108,10 +111,12 @@ def segment_lines(
 
     title_kinds = kinds
     score, runs, comment_start = page_layout(infos, kinds)
-    lexical, lexicon_keys = shipped_lexicon().match(
-        pa.array([info.text for info in infos], pa.string()), np.fromiter((info.n_words for info in infos), np.float64, n)
-    )
-    verdicts = judge_lines(page, language, score, runs, comment_start, model or shipped_model(), lexical)
+    lexical, lexicon_keys = None, None
+    if n <= MODEL_MAX_LINES:
+        lexical, lexicon_keys = _lexicon_match(infos, 0, n)
+        verdicts = judge_lines(page, language, score, runs, comment_start, model or shipped_model(), lexical)
+    else:
+        verdicts = {}  # a dump of a page: the rules alone, so its memory stays a few times its size
     if verdicts:
         kinds, reasons = list(kinds), list(reasons)
         for i, reason in verdicts.items():
@@ -169,10 +174,31 @@ def segment_lines(
         paragraphs.extend(_split_run_together(info.text))
 
     comments = split_comments(
-        infos, kinds, reasons, keys, comment_start, drop, starts, lexical, lexicon_keys, language, frozenset(seen)
+        infos,
+        kinds,
+        reasons,
+        keys,
+        comment_start,
+        drop,
+        starts,
+        *(
+            _lexicon_match(infos, comment_start, n)
+            if lexical is None
+            else (lexical[comment_start:], lexicon_keys[comment_start:])
+        ),
+        language,
+        frozenset(seen),
     )
     dropped.sort(key=lambda d: d.line_no)
     return PageSegments(title, published, tuple(paragraphs), tuple(comments), tuple(dropped))
+
+
+def _lexicon_match(infos, lo: int, hi: int) -> tuple[np.ndarray, list[str]]:
+    """The lexicon's scores and normalised keys of the lines in [lo, hi)."""
+    part = infos[lo:hi]
+    return shipped_lexicon().match(
+        pa.array([info.text for info in part], pa.string()), np.fromiter((info.n_words for info in part), np.float64, len(part))
+    )
 
 
 def page_layout(infos, kinds) -> tuple[list[float], list[tuple[int, int]], int]:

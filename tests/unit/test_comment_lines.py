@@ -113,7 +113,7 @@ def test_comment_form_lines_are_interface_in_every_language():
     ]
     infos = [analyse_line(line) for line in lines]
     lexical, keys = shipped().match(pa.array([i.text for i in infos]), np.array([i.n_words for i in infos], dtype=float))
-    flags = interface_lines(infos, lexical, keys, 0, len(lines)).tolist()
+    flags = interface_lines(infos, lexical, keys).tolist()
     assert flags == [True] * 6 + [False, False]
 
 

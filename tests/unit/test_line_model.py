@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from textlake.line_features import feature_names
 from textlake.line_model import MODEL, LineModel, feature_reason, shipped
@@ -52,3 +53,16 @@ def test_a_related_articles_list_in_german_leaves_the_article():
     assert len(seg.paragraphs) == 4 and not any("Jugendzentrum" in p or "Waldbrunn" in p for p in seg.paragraphs)
     reasons = {d.text: d.reason for d in seg.dropped}
     assert reasons["Ähnliche Beiträge"] is not None
+
+
+def test_a_page_too_long_for_the_line_table_is_judged_by_the_rules_alone(monkeypatch):
+    from textlake import segment
+
+    towns = ("Northville", "Eastwood", "Southbay", "Westfield", "Midtown", "Hillcrest", "Lakeside", "Ashford")
+    page = "Title of the page\n\n" + "\n\n".join(
+        f"In {town} the council met on Tuesday and agreed the plan for the seafront after a long debate." for town in towns
+    )
+    monkeypatch.setattr(segment, "judge_lines", lambda *a, **k: pytest.fail("the line model ran"))
+    monkeypatch.setattr(segment, "MODEL_MAX_LINES", 10)
+    seg = segment.segment_page(page + "\n\nRelated articles\n\nAnother story")
+    assert len(seg.paragraphs) == len(towns) and seg.title == "Title of the page"
