@@ -94,7 +94,7 @@ def _dated_handle(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
     info = infos[i]
     if kinds[i] == BLANK or info.bullet or not is_author_line(info) or is_comment_marker(info) or _BYLINE_RE.match(info.text):
         return False
-    following = [j for j in range(i + 1, min(i + 5, len(infos))) if kinds[j] != BLANK][:2]
+    following = _next_text(infos, kinds, i, reach=4)
     return len(following) == 2 and is_meta(infos[following[0]]) and not is_author_line(infos[following[1]])
 
 
@@ -274,7 +274,7 @@ class _Item:
 def _opens_comment(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
     """A handle is followed by its metadata (a date, an age) or by text, possibly after one line of
     affiliation ("Works at …", a town), and not by another handle."""
-    following = [j for j in range(i + 1, min(i + 6, len(infos))) if kinds[j] != BLANK][:2]
+    following = _next_text(infos, kinds, i, reach=5)
     if not following:
         return False
     first = infos[following[0]]
@@ -307,7 +307,7 @@ def _is_said(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
 
 def _dated(infos: list[LineInfo], kinds: list[int], i: int) -> bool:
     """The handle's next lines carry the comment's date or age ("3 years ago", "2. März 2023 um 7:45 Uhr")."""
-    following = [j for j in range(i + 1, min(i + 6, len(infos))) if kinds[j] != BLANK][:2]
+    following = _next_text(infos, kinds, i, reach=5)
     return any(is_meta(infos[j]) for j in following)
 
 
@@ -392,3 +392,8 @@ def _contiguous_end(kept: list, kinds: list[int], start: int) -> int:
             break
         end, previous = k, item.line_nos[-1]
     return end
+
+
+def _next_text(infos: list[LineInfo], kinds: list[int], i: int, reach: int) -> list[int]:
+    """The first two non-blank lines within `reach` lines below line `i`: a handle's date, affiliation or text."""
+    return [j for j in range(i + 1, min(i + 1 + reach, len(infos))) if kinds[j] != BLANK][:2]
